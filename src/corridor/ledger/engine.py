@@ -60,6 +60,8 @@ class PendingRecord:
     """A pending transfer as stored, with where it stands."""
 
     transfer: Transfer
+    timestamp: int
+    """The pending transfer's own timestamp (its key in the store)."""
     status: PendingStatus
     expires_at: int
     """Nanoseconds since the epoch at which the hold lapses; 0 means never."""
@@ -67,7 +69,7 @@ class PendingRecord:
 
 @dataclass(slots=True)
 class Snapshot:
-    """What a batch of transfers can touch, loaded (and on PostgreSQL locked) by the store.
+    """What a batch of transfers can touch, loaded by the store under the ledger's write lock.
 
     `accounts` holds every account the batch names (the engine mutates them in place),
     `transfers` every stored transfer whose id the batch uses, `pendings` every stored
@@ -79,11 +81,18 @@ class Snapshot:
     pendings: dict[int, PendingRecord]
 
 
+Applied = tuple[int, Transfer, int, int, int, int]
+"""An applied transfer as the store writes it: (timestamp, the transfer with every field
+filled in, debit account key, credit account key, the previous transfer's timestamp on the
+debit account, and on the credit account). The two last make each account's transfers a
+chain that look-ups walk, so the store keeps no per-account index of transfers."""
+
+
 @dataclass(slots=True)
 class Effects:
     """What a batch changes: rows for the store to write in one transaction."""
 
-    transfers: list[Transfer] = field(default_factory=list)
+    transfers: list[Applied] = field(default_factory=list)
     accounts: dict[int, Account] = field(default_factory=dict)
     """Every account whose balances changed, with its final balances."""
     new_pendings: list[PendingRecord] = field(default_factory=list)
@@ -101,7 +110,7 @@ def chains(flags: Sequence[int]) -> list[tuple[int, int, bool]]:
     out: list[tuple[int, int, bool]] = []
     start = 0
     for i, f in enumerate(flags):
-        if not f & _LINKED:
+        if not int(f) & _LINKED:  # int(): IntFlag's own operators are slow on a hot path
             out.append((start, i, True))
             start = i + 1
     if start < len(flags):
@@ -123,7 +132,7 @@ class _Undo:
     __slots__ = ("accounts", "pendings")
 
     def __init__(self) -> None:
-        self.accounts: list[tuple[Account, int, int, int, int]] = []
+        self.accounts: list[tuple[Account, int, int, int, int, int]] = []
         self.pendings: list[tuple[int, PendingRecord | None]] = []
 
 
@@ -152,7 +161,9 @@ class TransferBatch:
         results: list[CreateTransferResult] = [TR.OK] * len(batch)
         for first, last, closed in chains([t.flags for t in batch]):
             if first == last and closed:
-                results[first] = self.apply(batch[first])
+                t = batch[first]
+                if not self._plain(t):
+                    results[first] = self.apply(t)
                 continue
             self.undo = _Undo()
             mark = (len(self.effects.transfers), len(self.effects.new_pendings),
@@ -172,12 +183,65 @@ class TransferBatch:
             self.undo = None
         return results
 
+    def _plain(self, t: Transfer) -> bool:
+        """Apply `t` at once when it is a plain transfer that every rule plainly accepts.
+
+        This is the hot path of a batch. It never rejects anything: whenever a field,
+        an account or a balance is anything but plainly fine it answers False, and
+        `apply`, where every rule and result code lives, decides. Outside linked chains only.
+        """
+        amount = t.amount
+        tid = t.id
+        if (
+            int(t.flags)  # any flag: pending, post, void (linked never reaches here)
+            or t.pending_id or t.timeout or t.timestamp
+            or t.user_data_128 or t.user_data_64 or t.user_data_32
+            or not 0 < amount <= AMOUNT_MAX
+            or not 0 < tid < ID_MAX
+            or not 0 < t.code <= CODE_MAX
+            or tid in self.new or tid in self.stored
+        ):
+            return False
+        accounts = self.accounts
+        dr = accounts.get(t.debit_account_id)
+        cr = accounts.get(t.credit_account_id)
+        if dr is None or cr is None or dr is cr:
+            return False
+        ledger = t.ledger
+        if dr.ledger != ledger or cr.ledger != ledger:
+            return False
+        dr_debits = dr.debits_pending + dr.debits_posted + amount
+        cr_credits = cr.credits_pending + cr.credits_posted + amount
+        dr_flags = int(dr.flags)
+        cr_flags = int(cr.flags)
+        if (
+            dr_debits > AMOUNT_MAX or cr_credits > AMOUNT_MAX
+            or (dr_flags & _DR_GUARD and dr_debits > dr.credits_posted)
+            or (cr_flags & _CR_GUARD and cr_credits > cr.debits_posted)
+        ):
+            return False
+        self.timestamp = timestamp = self.timestamp + 1
+        self.effects.transfers.append(
+            (timestamp, t, dr.timestamp, cr.timestamp, dr.last_transfer, cr.last_transfer)
+        )
+        dr.last_transfer = cr.last_transfer = timestamp
+        dr.debits_posted += amount
+        cr.credits_posted += amount
+        touched = self.effects.accounts
+        touched[dr.id] = dr
+        touched[cr.id] = cr
+        self.new[tid] = t
+        if (dr_flags | cr_flags) & _HISTORY:
+            self._remember(timestamp, dr, cr)
+        return True
+
     def rollback(self, mark: tuple[int, int, int, int]) -> None:
         """Put back everything the current chain did."""
         assert self.undo is not None
-        for acc, dp, dpo, cp, cpo in reversed(self.undo.accounts):
+        for acc, dp, dpo, cp, cpo, last in reversed(self.undo.accounts):
             acc.debits_pending, acc.debits_posted = dp, dpo
             acc.credits_pending, acc.credits_posted = cp, cpo
+            acc.last_transfer = last
         for pid, previous in reversed(self.undo.pendings):
             if previous is None:
                 del self.pendings[pid]
@@ -186,8 +250,8 @@ class TransferBatch:
                 self.pendings[pid] = previous
                 self.effects.settled_pendings[pid] = previous
         n_transfers, n_pendings, n_history, timestamp = mark
-        for t in self.effects.transfers[n_transfers:]:
-            del self.new[t.id]
+        for applied in self.effects.transfers[n_transfers:]:
+            del self.new[applied[1].id]
         del self.effects.transfers[n_transfers:]
         del self.effects.new_pendings[n_pendings:]
         del self.effects.history[n_history:]
@@ -195,9 +259,10 @@ class TransferBatch:
 
     def _touch(self, acc: Account) -> None:
         if self.undo is not None:
-            self.undo.accounts.append(
-                (acc, acc.debits_pending, acc.debits_posted, acc.credits_pending, acc.credits_posted)
-            )
+            self.undo.accounts.append((
+                acc, acc.debits_pending, acc.debits_posted,
+                acc.credits_pending, acc.credits_posted, acc.last_transfer,
+            ))
         self.effects.accounts[acc.id] = acc
 
     def apply(self, t: Transfer) -> CreateTransferResult:
@@ -273,24 +338,24 @@ class TransferBatch:
             return TR.OVERFLOWS_DEBITS
         if cr_credits > AMOUNT_MAX:
             return TR.OVERFLOWS_CREDITS
-        if dr.flags & _DR_GUARD and dr_debits > dr.credits_posted:
+        if int(dr.flags) & _DR_GUARD and dr_debits > dr.credits_posted:
             return TR.EXCEEDS_CREDITS
-        if cr.flags & _CR_GUARD and cr_credits > cr.debits_posted:
+        if int(cr.flags) & _CR_GUARD and cr_credits > cr.debits_posted:
             return TR.EXCEEDS_DEBITS
-        stored = self._record(t)
         self._touch(dr)
         self._touch(cr)
+        timestamp = self._record(t, dr, cr)
         if phase:
             dr.debits_pending += amount
             cr.credits_pending += amount
-            expires = stored.timestamp + t.timeout * NS_PER_SECOND if t.timeout else 0
-            record = PendingRecord(stored, PendingStatus.PENDING, expires)
+            expires = timestamp + t.timeout * NS_PER_SECOND if t.timeout else 0
+            record = PendingRecord(t, timestamp, PendingStatus.PENDING, expires)
             self.effects.new_pendings.append(record)
             self._set_pending(t.id, record)
         else:
             dr.debits_posted += amount
             cr.credits_posted += amount
-        self._remember(stored, dr, cr)
+        self._remember(timestamp, dr, cr)
         return TR.OK
 
     def _settle(self, t: Transfer, phase: int) -> CreateTransferResult:
@@ -336,7 +401,11 @@ class TransferBatch:
         ):
             return TR.PENDING_TRANSFER_EXPIRED
         amount = (t.amount or p.amount) if phase & _POST else p.amount
-        stored = self._record(
+        dr = self.accounts[p.debit_account_id]
+        cr = self.accounts[p.credit_account_id]
+        self._touch(dr)
+        self._touch(cr)
+        timestamp = self._record(
             replace(
                 t,
                 debit_account_id=p.debit_account_id,
@@ -347,12 +416,10 @@ class TransferBatch:
                 user_data_128=t.user_data_128 or p.user_data_128,
                 user_data_64=t.user_data_64 or p.user_data_64,
                 user_data_32=t.user_data_32 or p.user_data_32,
-            )
+            ),
+            dr,
+            cr,
         )
-        dr = self.accounts[p.debit_account_id]
-        cr = self.accounts[p.credit_account_id]
-        self._touch(dr)
-        self._touch(cr)
         dr.debits_pending -= p.amount
         cr.credits_pending -= p.amount
         if phase & _POST:
@@ -361,30 +428,33 @@ class TransferBatch:
             status = PendingStatus.POSTED
         else:
             status = PendingStatus.VOIDED
-        settled = PendingRecord(p, status, record.expires_at)
+        settled = PendingRecord(p, record.timestamp, status, record.expires_at)
         self._set_pending(p.id, settled)
         self.effects.settled_pendings[p.id] = settled
-        self._remember(stored, dr, cr)
+        self._remember(timestamp, dr, cr)
         return TR.OK
 
-    def _record(self, t: Transfer) -> Transfer:
-        self.timestamp += 1
-        stored = replace(t, timestamp=self.timestamp)
-        self.effects.transfers.append(stored)
-        self.new[t.id] = stored
-        return stored
+    def _record(self, t: Transfer, dr: Account, cr: Account) -> int:
+        """Give an accepted transfer its timestamp and link it into both accounts' chains."""
+        self.timestamp = timestamp = self.timestamp + 1
+        self.effects.transfers.append(
+            (timestamp, t, dr.timestamp, cr.timestamp, dr.last_transfer, cr.last_transfer)
+        )
+        dr.last_transfer = cr.last_transfer = timestamp
+        self.new[t.id] = t
+        return timestamp
 
     def _set_pending(self, pid: int, record: PendingRecord) -> None:
         if self.undo is not None:
             self.undo.pendings.append((pid, self.pendings.get(pid)))
         self.pendings[pid] = record
 
-    def _remember(self, t: Transfer, dr: Account, cr: Account) -> None:
+    def _remember(self, timestamp: int, dr: Account, cr: Account) -> None:
         """Keep a balance snapshot of each `history` account the transfer touched."""
-        if dr.flags & _HISTORY:
-            self.effects.history.append((dr, _balance(dr, t.timestamp)))
-        if cr.flags & _HISTORY:
-            self.effects.history.append((cr, _balance(cr, t.timestamp)))
+        if int(dr.flags) & _HISTORY:
+            self.effects.history.append((dr, _balance(dr, timestamp)))
+        if int(cr.flags) & _HISTORY:
+            self.effects.history.append((cr, _balance(cr, timestamp)))
 
 
 def _balance(acc: Account, timestamp: int) -> AccountBalance:
@@ -457,7 +527,7 @@ def _account_result(a: Account, is_currency: Callable[[str], bool]) -> CreateAcc
         return AR.ID_OUT_OF_RANGE
     if a.id == ID_MAX:
         return AR.ID_MUST_NOT_BE_INT_MAX
-    if a.timestamp != 0:
+    if a.timestamp != 0 or a.last_transfer != 0:
         return AR.TIMESTAMP_MUST_BE_ZERO
     if a.debits_pending or a.debits_posted or a.credits_pending or a.credits_posted:
         return AR.BALANCES_MUST_BE_ZERO
@@ -557,9 +627,11 @@ def expire_pendings(
         cr.credits_pending -= p.amount
         effects.accounts[dr.id] = dr
         effects.accounts[cr.id] = cr
-        effects.settled_pendings[p.id] = PendingRecord(p, PendingStatus.EXPIRED, record.expires_at)
+        effects.settled_pendings[p.id] = PendingRecord(
+            p, record.timestamp, PendingStatus.EXPIRED, record.expires_at
+        )
         timestamp += 1
         for acc in (dr, cr):
-            if acc.flags & _HISTORY:
+            if int(acc.flags) & _HISTORY:
                 effects.history.append((acc, _balance(acc, timestamp)))
     return effects

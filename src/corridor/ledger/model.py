@@ -150,6 +150,8 @@ class Account:
     credits_pending: int = 0
     credits_posted: int = 0
     timestamp: int = 0
+    last_transfer: int = 0
+    """Timestamp of the newest transfer that touched the account (0: none); kept by the ledger."""
 
     def balance(self) -> int:
         """Posted credits less posted debits: what a liability or income account holds."""
@@ -194,7 +196,7 @@ class AccountBalance:
 
 @dataclass(slots=True, frozen=True)
 class TransferPage:
-    """One page of an account's transfers, oldest first; pass `next_after` to get the next."""
+    """One page of an account's transfers, newest first; pass `next_before` for the next."""
 
     transfers: list[Transfer] = field(default_factory=list)
-    next_after: int | None = None
+    next_before: int | None = None

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from corridor.ledger.engine import PendingRecord
+from corridor.ledger.engine import Applied, Effects, PendingRecord
 from corridor.ledger.model import (
     Account,
     AccountBalance,
@@ -27,12 +27,15 @@ _U64 = 2**64
 
 ACCOUNT_COLUMNS = (
     "timestamp, id, ledger, code, flags, user_data_128, user_data_64, user_data_32,"
-    " debits_pending, debits_posted, credits_pending, credits_posted"
+    " debits_pending, debits_posted, credits_pending, credits_posted, last_transfer"
 )
 TRANSFER_COLUMNS = (
     "timestamp, id, debit_account, credit_account, amount, pending_id, ledger, code, flags,"
-    " timeout, user_data_128, user_data_64, user_data_32"
+    " timeout, user_data_128, user_data_64, user_data_32, debit_prev, credit_prev"
 )
+# Flag values seen in rows map to enum members without paying for enum construction.
+_ACCOUNT_FLAGS = {int(f): f for f in (AccountFlags(v) for v in range(16))}
+_TRANSFER_FLAGS = {int(f): f for f in (TransferFlags(v) for v in range(16))}
 # A transfer as the API sees it: account keys translated back to the accounts' public ids.
 _TRANSFER_SELECT = (
     "SELECT t.timestamp, t.id, d.id, c.id, t.amount, t.pending_id, t.ledger, t.code, t.flags,"
@@ -52,10 +55,20 @@ def from_signed64(value: int) -> int:
     return value + _U64 if value < 0 else value
 
 
+class StoredTransferIdError(Exception):
+    """A transfer id of the batch was already stored (found by the unique constraint)."""
+
+
+class ClockMovedError(Exception):
+    """Another writer changed the ledger since this writer last read its clock."""
+
+
 class LedgerRepository(ABC):
     """The SQL of one ledger connection. Every method runs inside the caller's transaction."""
 
     placeholder = "?"
+    round_trips_cost = False
+    """Whether each statement costs a network round trip (worth avoiding for small batches)."""
 
     # -- the driver-specific parts ------------------------------------------------------
 
@@ -68,8 +81,12 @@ class LedgerRepository(ABC):
         """A 128-bit id as the driver returns it."""
 
     @abstractmethod
-    def transaction(self) -> AbstractContextManager[None]:
-        """One atomic, durable unit of work that holds the ledger's write lock."""
+    def transaction(self, *, small: bool = False) -> AbstractContextManager[None]:
+        """One atomic, durable unit of work; `last_timestamp` inside it takes the ledger's
+        write lock. `small`: the body's only write is one `write_effects` of a few rows,
+        guarded by the clock, so a store may send it as one self-committing statement.
+        Raises StoredTransferIdError when a transfer id turns out to be stored already,
+        ClockMovedError when a guarded write finds the clock moved."""
 
     @abstractmethod
     def read(self) -> AbstractContextManager[None]:
@@ -78,6 +95,10 @@ class LedgerRepository(ABC):
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one statement and return its rows."""
+
+    @abstractmethod
+    def write(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement that returns nothing (it may be sent later, with the commit)."""
 
     @abstractmethod
     def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
@@ -89,11 +110,13 @@ class LedgerRepository(ABC):
 
     @abstractmethod
     def insert_transfer_rows(self, rows: list[tuple[Any, ...]]) -> None:
-        """Write a batch's transfer rows (TRANSFER_COLUMNS order)."""
+        """Write a batch's transfer rows (TRANSFER_COLUMNS order); raise
+        StoredTransferIdError when one of their ids is already stored."""
 
     @abstractmethod
-    def update_balance_rows(self, rows: list[tuple[int, int, int, int, int]]) -> None:
-        """Write (key, debits_pending, debits_posted, credits_pending, credits_posted) rows."""
+    def update_balance_rows(self, rows: list[tuple[int, int, int, int, int, int]]) -> None:
+        """Write (key, debits_pending, debits_posted, credits_pending, credits_posted,
+        last_transfer) rows."""
 
     @abstractmethod
     def lock_clause(self) -> str:
@@ -105,21 +128,21 @@ class LedgerRepository(ABC):
         """The newest timestamp handed out (locked for the transaction on PostgreSQL)."""
         return int(self.execute(f"SELECT last_timestamp FROM ledger_clock WHERE id = 1{self.lock_clause()}")[0][0])
 
-    def set_last_timestamp(self, value: int) -> None:
-        """Advance the clock past what this transaction handed out."""
-        p = self.placeholder
-        self.execute(f"UPDATE ledger_clock SET last_timestamp = {p} WHERE id = 1", (value,))
+    @abstractmethod
+    def advance_clock(self, expected: int, value: int) -> None:
+        """Set the clock to `value` if it still reads `expected`, else raise ClockMovedError
+        (possibly only when the transaction commits)."""
 
     # -- loading --------------------------------------------------------------------------
 
     def _account(self, row: Sequence[Any]) -> Account:
         return Account(
             timestamp=row[0], id=self.decode_id(row[1]), ledger=row[2], code=row[3],
-            flags=AccountFlags(row[4]),
+            flags=_ACCOUNT_FLAGS.get(row[4]) or AccountFlags(row[4]),
             user_data_128=self.decode_id(row[5]) if row[5] is not None else 0,
             user_data_64=from_signed64(row[6]), user_data_32=row[7],
             debits_pending=row[8], debits_posted=row[9],
-            credits_pending=row[10], credits_posted=row[11],
+            credits_pending=row[10], credits_posted=row[11], last_transfer=row[12],
         )
 
     def _transfer(self, row: Sequence[Any]) -> Transfer:
@@ -128,19 +151,23 @@ class LedgerRepository(ABC):
             timestamp=row[0], id=decode(row[1]), debit_account_id=decode(row[2]),
             credit_account_id=decode(row[3]), amount=row[4],
             pending_id=decode(row[5]) if row[5] is not None else 0,
-            ledger=row[6], code=row[7], flags=TransferFlags(row[8]), timeout=row[9],
+            ledger=row[6], code=row[7], flags=_TRANSFER_FLAGS.get(row[8]) or TransferFlags(row[8]),
+            timeout=row[9],
             user_data_128=decode(row[10]) if row[10] is not None else 0,
             user_data_64=from_signed64(row[11]), user_data_32=row[12],
         )
 
-    def accounts_by_id(self, ids: Iterable[int], *, lock: bool = False) -> dict[int, Account]:
-        """The stored accounts among `ids`, by id; locked until commit when asked."""
+    def accounts_by_id(self, ids: Iterable[int]) -> dict[int, Account]:
+        """The stored accounts among `ids`, by id."""
         encoded = [self.encode_id(i) for i in ids]
-        sql = f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id {{in}} ORDER BY id"
-        if lock:
-            sql += self.lock_clause()
+        sql = f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id {{in}}"
         accounts = (self._account(row) for row in self.select_in(sql, encoded))
         return {a.id: a for a in accounts}
+
+    def stored_transfer_ids(self, ids: Iterable[int]) -> set[int]:
+        """Which of `ids` are already stored (a covering look-up in the unique index)."""
+        encoded = [self.encode_id(i) for i in ids]
+        return {self.decode_id(row[0]) for row in self.select_in("SELECT id FROM transfers WHERE id {in}", encoded)}
 
     def transfers_by_id(self, ids: Iterable[int]) -> dict[int, Transfer]:
         """The stored transfers among `ids`, by id."""
@@ -159,7 +186,7 @@ class LedgerRepository(ABC):
         records = {}
         for row in self.select_in(sql, encoded):
             t = self._transfer(row[2:])
-            records[t.id] = PendingRecord(t, PendingStatus(row[0]), row[1])
+            records[t.id] = PendingRecord(t, t.timestamp, PendingStatus(row[0]), row[1])
         return records
 
     def lapsed_pendings(self, now: int, limit: int) -> list[PendingRecord]:
@@ -171,94 +198,136 @@ class LedgerRepository(ABC):
             f" WHERE p.status = 'pending' AND p.expires_at > 0 AND p.expires_at <= {p}"
             f" ORDER BY p.expires_at LIMIT {p}"
         )
-        return [
-            PendingRecord(self._transfer(row[2:]), PendingStatus(row[0]), row[1])
-            for row in self.execute(sql, (now, limit))
-        ]
+        records = []
+        for row in self.execute(sql, (now, limit)):
+            t = self._transfer(row[2:])
+            records.append(PendingRecord(t, t.timestamp, PendingStatus(row[0]), row[1]))
+        return records
 
     # -- writing --------------------------------------------------------------------------
 
     def insert_accounts(self, accounts: Sequence[Account]) -> None:
         """Insert newly created accounts."""
         encode = self.encode_id
-        marks = ", ".join([self.placeholder] * 12)
+        marks = ", ".join([self.placeholder] * 13)
         self.execute_many(
             f"INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ({marks})",
             [
                 (a.timestamp, encode(a.id), a.ledger, a.code, int(a.flags),
                  encode(a.user_data_128) if a.user_data_128 else None,
-                 to_signed64(a.user_data_64), a.user_data_32, 0, 0, 0, 0)
+                 to_signed64(a.user_data_64), a.user_data_32, 0, 0, 0, 0, 0)
                 for a in accounts
             ],
         )
 
-    def insert_transfers(self, transfers: Sequence[Transfer], accounts: dict[int, Account]) -> None:
-        """Insert applied transfers; `accounts` maps each account id to its stored key."""
+    def transfer_rows(self, applied: Sequence[Applied]) -> list[tuple[Any, ...]]:
+        """A batch's applied transfers as rows of TRANSFER_COLUMNS."""
         encode = self.encode_id
-        rows = [
-            (t.timestamp, encode(t.id), accounts[t.debit_account_id].timestamp,
-             accounts[t.credit_account_id].timestamp, t.amount,
+        return [
+            (ts, encode(t.id), dr, cr, t.amount,
              encode(t.pending_id) if t.pending_id else None, t.ledger, t.code, int(t.flags),
              t.timeout, encode(t.user_data_128) if t.user_data_128 else None,
-             to_signed64(t.user_data_64) if t.user_data_64 else 0, t.user_data_32)
-            for t in transfers
+             to_signed64(t.user_data_64) if t.user_data_64 else 0, t.user_data_32,
+             dr_prev, cr_prev)
+            for ts, t, dr, cr, dr_prev, cr_prev in applied
         ]
-        self.insert_transfer_rows(rows)
 
-    def update_balances(self, accounts: Iterable[Account]) -> None:
-        """Write each account's final balances once per batch."""
-        self.update_balance_rows([
-            (a.timestamp, a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted)
+    @staticmethod
+    def balance_rows(accounts: Iterable[Account]) -> list[tuple[int, int, int, int, int, int]]:
+        """(key, debits_pending, debits_posted, credits_pending, credits_posted, last_transfer)."""
+        return [
+            (a.timestamp, a.debits_pending, a.debits_posted, a.credits_pending,
+             a.credits_posted, a.last_transfer)
             for a in accounts
-        ])
+        ]
 
-    def insert_pendings(self, records: Sequence[PendingRecord]) -> None:
-        """Open new holds."""
-        p = self.placeholder
-        self.execute_many(
-            f"INSERT INTO pending_transfers (timestamp, status, expires_at) VALUES ({p}, {p}, {p})",
-            [(r.transfer.timestamp, r.status.value, r.expires_at) for r in records],
-        )
+    @staticmethod
+    def pending_rows(
+        effects: Effects,
+    ) -> tuple[list[tuple[int, str, int]], list[tuple[str, int]]]:
+        """Holds to open as (key, status, expires_at) and holds to settle as (status, key).
 
-    def update_pendings(self, records: Iterable[PendingRecord]) -> None:
-        """Record holds that were posted, voided or expired."""
-        p = self.placeholder
-        self.execute_many(
-            f"UPDATE pending_transfers SET status = {p} WHERE timestamp = {p}",
-            [(r.status.value, r.transfer.timestamp) for r in records],
-        )
+        A hold opened and settled in the same batch is opened with its final status.
+        """
+        settled = effects.settled_pendings
+        opened = {r.timestamp for r in effects.new_pendings}
+        new_rows = [
+            (r.timestamp, settled.get(r.transfer.id, r).status.value, r.expires_at)
+            for r in effects.new_pendings
+        ]
+        settled_rows = [
+            (r.status.value, r.timestamp) for r in settled.values() if r.timestamp not in opened
+        ]
+        return new_rows, settled_rows
 
-    def insert_history(self, history: Sequence[tuple[Account, AccountBalance]]) -> None:
-        """Keep balance snapshots of `history` accounts."""
+    @staticmethod
+    def history_rows(history: Sequence[tuple[Account, AccountBalance]]) -> list[tuple[int, ...]]:
+        """(account key, timestamp, debits_pending, debits_posted, credits_pending, credits_posted)."""
+        return [
+            (a.timestamp, b.timestamp, b.debits_pending, b.debits_posted,
+             b.credits_pending, b.credits_posted)
+            for a, b in history
+        ]
+
+    def write_effects(self, effects: Effects, expected: int, value: int) -> None:
+        """Write a batch's effects and move the clock from `expected` to `value`."""
+        if effects.transfers:
+            self.insert_transfer_rows(self.transfer_rows(effects.transfers))
+        balances = self.balance_rows(effects.accounts.values())
+        if balances:
+            self.update_balance_rows(balances)
+        new_pendings, settled = self.pending_rows(effects)
         p = self.placeholder
-        self.execute_many(
-            "INSERT INTO account_balances (account, timestamp, debits_pending, debits_posted,"
-            f" credits_pending, credits_posted) VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
-            [
-                (a.timestamp, b.timestamp, b.debits_pending, b.debits_posted,
-                 b.credits_pending, b.credits_posted)
-                for a, b in history
-            ],
-        )
+        if new_pendings:
+            self.execute_many(
+                "INSERT INTO pending_transfers (timestamp, status, expires_at)"
+                f" VALUES ({p}, {p}, {p})",
+                new_pendings,
+            )
+        if settled:
+            self.execute_many(
+                f"UPDATE pending_transfers SET status = {p} WHERE timestamp = {p}", settled
+            )
+        history = self.history_rows(effects.history)
+        if history:
+            self.execute_many(
+                "INSERT INTO account_balances (account, timestamp, debits_pending, debits_posted,"
+                f" credits_pending, credits_posted) VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
+                history,
+            )
+        self.advance_clock(expected, value)
 
     # -- reading ---------------------------------------------------------------------------
 
-    def account_transfers(self, account_id: int, after: int, limit: int) -> list[Transfer]:
-        """An account's transfers (either side) with timestamps after `after`, oldest first."""
+    def account_transfers(
+        self, account: Account, before: int | None, since: int, limit: int
+    ) -> list[Transfer]:
+        """Up to `limit` of an account's transfers, newest first, older than `before` and
+        newer than `since`, found by walking the account's chain of transfers."""
         p = self.placeholder
-        key_rows = self.execute(f"SELECT timestamp FROM accounts WHERE id = {p}", (self.encode_id(account_id),))
-        if not key_rows:
+        if before is None:
+            start = account.last_transfer
+        else:
+            rows = self.execute(
+                f"SELECT CASE WHEN debit_account = {p} THEN debit_prev ELSE credit_prev END"
+                f" FROM transfers WHERE timestamp = {p}"
+                f" AND (debit_account = {p} OR credit_account = {p})",
+                (account.timestamp, before, account.timestamp, account.timestamp),
+            )
+            start = rows[0][0] if rows else 0
+        if start <= since:
             return []
-        key = key_rows[0][0]
         sql = (
-            f"{_TRANSFER_SELECT} WHERE t.timestamp IN ("
-            f" SELECT timestamp FROM (SELECT timestamp FROM transfers WHERE debit_account = {p}"
-            f"  AND timestamp > {p} ORDER BY timestamp LIMIT {p}) dr"
-            f" UNION ALL SELECT timestamp FROM (SELECT timestamp FROM transfers"
-            f"  WHERE credit_account = {p} AND timestamp > {p} ORDER BY timestamp LIMIT {p}) cr)"
-            f" ORDER BY t.timestamp LIMIT {p}"
+            "WITH RECURSIVE walk(ts, n) AS ("
+            f" SELECT CAST({p} AS BIGINT), 1"
+            " UNION ALL"
+            f" SELECT CASE WHEN t.debit_account = {p} THEN t.debit_prev ELSE t.credit_prev END,"
+            "  walk.n + 1 FROM walk JOIN transfers t ON t.timestamp = walk.ts"
+            f"  WHERE walk.n < {p} AND walk.ts > {p})"
+            f" {_TRANSFER_SELECT} JOIN walk ON walk.ts = t.timestamp"
+            f" WHERE t.timestamp > {p} ORDER BY t.timestamp DESC"
         )
-        rows = self.execute(sql, (key, after, limit, key, after, limit, limit))
+        rows = self.execute(sql, (start, account.timestamp, limit, since, since))
         return [self._transfer(row) for row in rows]
 
     def balance_as_of(self, account_id: int, timestamp: int) -> AccountBalance | None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from corridor.ledger.engine import Snapshot, apply_accounts, apply_transfers, expire_pendings
+from corridor.ledger.engine import Effects, Snapshot, apply_accounts, apply_transfers, expire_pendings
 from corridor.ledger.model import (
     BATCH_MAX,
     ID_MAX,
@@ -20,10 +22,20 @@ from corridor.ledger.model import (
     Transfer,
     TransferPage,
 )
-from corridor.ledger.repository import LedgerRepository
+from corridor.ledger.repository import (
+    ClockMovedError,
+    LedgerRepository,
+    StoredTransferIdError,
+)
 from corridor.money import is_currency
 
 PAGE_MAX = 1000
+_SMALL_BATCH = 64  # up to this many events, a batch is written in as few round trips as can be
+_CACHE_MAX = 1_000_000  # accounts kept in memory between batches
+
+
+class _RetryWithStoredIds(Exception):
+    """The optimistic attempt met an id that was already stored."""
 
 
 class BatchTooLargeError(ValueError):
@@ -47,16 +59,50 @@ def open_repository(engine: Engine) -> tuple[LedgerRepository, Any]:
     return PostgresRepository(connection), owner  # type: ignore[arg-type]
 
 
+class _Clock:
+    """The ledger's clock inside one write transaction.
+
+    Timestamps are wall-clock nanoseconds where possible and strictly increasing always,
+    so they order every event and double as the store's keys: a batch hands out
+    `base + 1, base + 2, …` and, at the end, moves the stored clock past them on the
+    condition that it still reads `read` — the writer's proof that nobody else wrote
+    in between (which matters when `read` came from memory rather than a locked read).
+    """
+
+    __slots__ = ("base", "last", "now", "read", "repo", "trusted", "written")
+
+    def __init__(self, repo: LedgerRepository, now: int, read: int, *, trusted: bool) -> None:
+        self.repo = repo
+        self.now = now
+        self.read = read
+        self.trusted = trusted
+        self.last = read
+        self.base = max(read, now - 1)
+        self.written = False
+
+    def write(self, effects: Effects, timestamp: int) -> None:
+        """Write a batch's effects and move the clock past `timestamp`, the last handed out."""
+        self.repo.write_effects(effects, self.read, timestamp)
+        self.last = timestamp
+        self.written = True
+
+
 class Ledger:
     """A multi-currency double-entry ledger with TigerBeetle's semantics (docs/ledger.md).
 
     Business rejections come back as result codes, never as exceptions; a batch commits
     as a whole or not at all, and a committed batch is durable.
+
+    The ledger keeps the accounts it has seen in memory between batches. That copy is
+    trusted only while the ledger's clock still reads what this instance last wrote:
+    any other writer advances the clock, and the copy is dropped.
     """
 
     def __init__(self, engine: Engine, *, clock: Any = _now) -> None:
         self.repo, self._owner = open_repository(engine)
         self.clock = clock
+        self._accounts: dict[int, Account] = {}
+        self._accounts_as_of = -1
 
     def close(self) -> None:
         """Give the connection back."""
@@ -68,28 +114,59 @@ class Ledger:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def _next_timestamp_base(self, last: int) -> tuple[int, int]:
-        # Timestamps are wall-clock nanoseconds where possible and strictly increasing
-        # always, so they order every event and double as the store's keys.
-        now = self.clock()
-        return now, max(last, now - 1)
+    @contextmanager
+    def _write(self, size: int = BATCH_MAX, *, trusting: bool = False) -> Iterator[_Clock]:
+        """A write transaction under the ledger's write lock; keeps the account cache true.
+
+        `trusting` (for small batches where round trips cost) skips the locked read of the
+        clock and takes the clock this ledger last wrote instead; the conditional advance
+        at the end then fails with ClockMovedError if anyone else wrote meanwhile.
+        """
+        repo = self.repo
+        trusting = (
+            trusting and size <= _SMALL_BATCH and repo.round_trips_cost
+            and self._accounts_as_of >= 0
+        )
+        try:
+            with _collector_paused(), repo.transaction(small=trusting):
+                read = self._accounts_as_of if trusting else repo.last_timestamp()
+                if read != self._accounts_as_of or len(self._accounts) > _CACHE_MAX:
+                    self._accounts = {}
+                clock = _Clock(repo, self.clock(), read, trusted=trusting)
+                yield clock
+                if trusting and not clock.written:  # prove the cache was current
+                    repo.advance_clock(read, read)
+                self._accounts_as_of = clock.last
+        except BaseException:
+            # The batch's in-memory changes to cached accounts were not committed.
+            self._accounts = {}
+            self._accounts_as_of = -1
+            raise
+
+    def _load_accounts(self, ids: set[int]) -> dict[int, Account]:
+        """The cached accounts, completed with any of `ids` that are stored but not cached."""
+        cache = self._accounts
+        missing = [i for i in ids if i not in cache]
+        if missing:
+            cache.update(self.repo.accounts_by_id(missing))
+        return cache
 
     def create_accounts(self, batch: Sequence[Account]) -> list[CreateAccountResult]:
         """Create accounts; one result per account (ok, exists, or why it was refused)."""
         _check_size(batch)
         if not batch:
             return []
-        repo = self.repo
-        with repo.transaction():
-            _, base = self._next_timestamp_base(repo.last_timestamp())
-            ids = [a.id for a in batch if 0 < a.id < ID_MAX]
-            stored = repo.accounts_by_id(ids)
+        with self._write() as clock:
+            ids = {a.id for a in batch if 0 < a.id < ID_MAX}
+            stored = self._load_accounts(ids)
             results, created = apply_accounts(
-                batch, stored, last_timestamp=base, is_currency=is_currency
+                batch, stored, last_timestamp=clock.base, is_currency=is_currency
             )
             if created:
-                repo.insert_accounts(created)
-                repo.set_last_timestamp(created[-1].timestamp)
+                self.repo.insert_accounts(created)
+                clock.write(Effects(), created[-1].timestamp)
+                for account in created:
+                    stored[account.id] = account
         return results
 
     def create_transfers(self, batch: Sequence[Transfer]) -> list[CreateTransferResult]:
@@ -97,54 +174,70 @@ class Ledger:
         _check_size(batch)
         if not batch:
             return []
+        try:
+            return self._create_transfers(batch, optimistic=True)
+        except (_RetryWithStoredIds, StoredTransferIdError, ClockMovedError):
+            return self._create_transfers(batch, optimistic=False)
+
+    def _create_transfers(
+        self, batch: Sequence[Transfer], *, optimistic: bool
+    ) -> list[CreateTransferResult]:
+        """One attempt at a batch.
+
+        Most batches carry only new ids, so the optimistic attempt does not look them up
+        first: the unique constraint on transfer ids answers for the applied ones, and
+        a look-up of the few rejected ones (whose answer might have been `exists`)
+        answers for the rest. If either finds a stored id, the attempt rolls back and
+        the careful one, which looks every id up first, decides the batch. A small
+        optimistic batch also trusts the clock this ledger last wrote (see `_write`), and
+        any rejection in it is re-decided carefully, since the cache might have been stale.
+        """
         repo = self.repo
-        with repo.transaction():
-            now, base = self._next_timestamp_base(repo.last_timestamp())
+        with self._write(len(batch), trusting=optimistic) as clock:
             event_ids = {t.id for t in batch if 0 < t.id < ID_MAX}
             pending_ids = {t.pending_id for t in batch if 0 < t.pending_id < ID_MAX}
             pendings = repo.pendings_by_id(pending_ids) if pending_ids else {}
-            account_ids = {t.debit_account_id for t in batch if 0 < t.debit_account_id <= ID_MAX}
-            account_ids.update(t.credit_account_id for t in batch if 0 < t.credit_account_id <= ID_MAX)
+            account_ids = {t.debit_account_id for t in batch}
+            account_ids.update(t.credit_account_id for t in batch)
+            account_ids = {i for i in account_ids if 0 < i <= ID_MAX}
             for record in pendings.values():
                 account_ids.add(record.transfer.debit_account_id)
                 account_ids.add(record.transfer.credit_account_id)
+            stored_ids = pending_ids - pendings.keys()
+            if not optimistic:
+                stored_ids |= repo.stored_transfer_ids(event_ids)
             snapshot = Snapshot(
-                accounts=repo.accounts_by_id(account_ids, lock=True),
-                transfers=repo.transfers_by_id(event_ids | pending_ids),
+                accounts=self._load_accounts(account_ids),
+                transfers=repo.transfers_by_id(stored_ids) if stored_ids else {},
                 pendings=pendings,
             )
             results, effects = apply_transfers(
-                batch, snapshot, now=now, last_timestamp=base, is_currency=is_currency
+                batch, snapshot, now=clock.now, last_timestamp=clock.base, is_currency=is_currency
             )
+            if clock.trusted and any(r is not CreateTransferResult.OK for r in results):
+                raise _RetryWithStoredIds
+            if optimistic:
+                rejected = {
+                    t.id for t, r in zip(batch, results, strict=True)
+                    if r is not CreateTransferResult.OK and 0 < t.id < ID_MAX
+                }
+                if rejected and repo.stored_transfer_ids(rejected - snapshot.transfers.keys()):
+                    raise _RetryWithStoredIds
             if effects.transfers:
-                repo.insert_transfers(effects.transfers, snapshot.accounts)
-                repo.update_balances(effects.accounts.values())
-                if effects.new_pendings:
-                    repo.insert_pendings(effects.new_pendings)
-                if effects.settled_pendings:
-                    repo.update_pendings(effects.settled_pendings.values())
-                if effects.history:
-                    repo.insert_history(effects.history)
-                repo.set_last_timestamp(effects.transfers[-1].timestamp)
+                clock.write(effects, effects.transfers[-1][0])
         return results
 
     def expire_pending_transfers(self, limit: int = BATCH_MAX) -> int:
         """Void holds whose timeout has passed (the sweep); returns how many lapsed."""
         repo = self.repo
-        with repo.transaction():
-            now, base = self._next_timestamp_base(repo.last_timestamp())
-            records = repo.lapsed_pendings(now, limit)
+        with self._write() as clock:
+            records = repo.lapsed_pendings(clock.now, limit)
             if not records:
                 return 0
             ids = {r.transfer.debit_account_id for r in records}
             ids.update(r.transfer.credit_account_id for r in records)
-            accounts = repo.accounts_by_id(ids, lock=True)
-            effects = expire_pendings(records, accounts, last_timestamp=base)
-            repo.update_balances(effects.accounts.values())
-            repo.update_pendings(effects.settled_pendings.values())
-            if effects.history:
-                repo.insert_history(effects.history)
-            repo.set_last_timestamp(base + len(records))
+            effects = expire_pendings(records, self._load_accounts(ids), last_timestamp=clock.base)
+            clock.write(effects, clock.base + len(records))
         return len(records)
 
     def lookup_accounts(self, ids: Sequence[int]) -> list[Account]:
@@ -160,12 +253,25 @@ class Ledger:
         return [found[i] for i in ids if i in found]
 
     def get_account_transfers(
-        self, account_id: int, *, after: int = 0, limit: int = 100
+        self,
+        account_id: int,
+        *,
+        before: int | None = None,
+        since: int = 0,
+        limit: int = 100,
     ) -> TransferPage:
-        """One page of an account's transfers, oldest first, after timestamp `after`."""
+        """One page of an account's transfers, newest first.
+
+        `before` (a transfer's timestamp, e.g. the previous page's `next_before`) and
+        `since` (exclusive) bound the page in time; `limit` is capped at PAGE_MAX.
+        """
         limit = max(1, min(limit, PAGE_MAX))
         with self.repo.read():
-            rows = self.repo.account_transfers(account_id, after, limit + 1)
+            found = self.repo.accounts_by_id([account_id]) if 0 < account_id <= ID_MAX else {}
+            account = found.get(account_id)
+            if account is None:
+                return TransferPage([], None)
+            rows = self.repo.account_transfers(account, before, since, limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
         return TransferPage(rows, rows[-1].timestamp if more else None)
@@ -177,12 +283,29 @@ class Ledger:
         not keep history.
         """
         with self.repo.read():
-            found = self.repo.accounts_by_id([account_id])
+            found = self.repo.accounts_by_id([account_id]) if 0 < account_id <= ID_MAX else {}
             account = found.get(account_id)
             if account is None or account.timestamp > as_of or not account.flags & AccountFlags.HISTORY:
                 return None
             kept = self.repo.balance_as_of(account_id, as_of)
         return kept or AccountBalance(account.timestamp, 0, 0, 0, 0)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector for one batch.
+
+    A batch allocates tens of thousands of small acyclic objects, which reference counting
+    frees; left running, the collector rescans every cached account on the way and
+    nearly doubles the cost of the rules.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _check_size(batch: Sequence[object]) -> None:

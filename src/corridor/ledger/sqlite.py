@@ -7,10 +7,19 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from corridor.ledger.repository import TRANSFER_COLUMNS, LedgerRepository
+from corridor.ledger.repository import (
+    TRANSFER_COLUMNS,
+    ClockMovedError,
+    LedgerRepository,
+    StoredTransferIdError,
+)
 
 # Well under SQLite's limit of 32,766 bound parameters per statement.
 _IN_CHUNK = 4000
+# Rows per multi-row INSERT: one statement of many rows costs SQLite far less per row
+# than executemany's one statement per row (about 2.2 against 3.1 microseconds here).
+# (For UPDATEs the multi-row form, UPDATE … FROM (VALUES …), measured slower.)
+_ROWS_PER_INSERT = 500
 
 
 class SqliteRepository(LedgerRepository):
@@ -21,9 +30,7 @@ class SqliteRepository(LedgerRepository):
     def __init__(self, connection: sqlite3.Connection) -> None:
         connection.isolation_level = None
         self.connection = connection
-        self._insert_transfer = (
-            f"INSERT INTO transfers ({TRANSFER_COLUMNS}) VALUES ({', '.join(['?'] * 13)})"
-        )
+        self._insert_transfer = f"INSERT INTO transfers ({TRANSFER_COLUMNS}) VALUES {{rows}}"
 
     def encode_id(self, value: int) -> bytes:
         return value.to_bytes(16, "big")
@@ -32,7 +39,7 @@ class SqliteRepository(LedgerRepository):
         return int.from_bytes(value, "big")
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, *, small: bool = False) -> Iterator[None]:
         # IMMEDIATE takes the write lock up front, so the batch's reads and writes see
         # one state and no other writer can slip in between them.
         self.connection.execute("BEGIN IMMEDIATE")
@@ -54,6 +61,17 @@ class SqliteRepository(LedgerRepository):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.connection.execute(sql, params).fetchall()
 
+    def advance_clock(self, expected: int, value: int) -> None:
+        cursor = self.connection.execute(
+            "UPDATE ledger_clock SET last_timestamp = ? WHERE id = 1 AND last_timestamp = ?",
+            (value, expected),
+        )
+        if cursor.rowcount != 1:
+            raise ClockMovedError(f"the ledger's clock no longer reads {expected}")
+
+    def write(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.connection.execute(sql, params)
+
     def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.connection.executemany(sql, rows)
 
@@ -65,14 +83,32 @@ class SqliteRepository(LedgerRepository):
             yield from self.connection.execute(sql.replace("{in}", f"IN ({marks})"), chunk)
 
     def insert_transfer_rows(self, rows: list[tuple[Any, ...]]) -> None:
-        self.connection.executemany(self._insert_transfer, rows)
+        try:
+            _many_rows(self.connection, self._insert_transfer, "", rows, _ROWS_PER_INSERT)
+        except sqlite3.IntegrityError as exc:
+            if "transfers.id" in str(exc):
+                raise StoredTransferIdError(str(exc)) from exc
+            raise
 
-    def update_balance_rows(self, rows: list[tuple[int, int, int, int, int]]) -> None:
+    def update_balance_rows(self, rows: list[tuple[int, int, int, int, int, int]]) -> None:
         self.connection.executemany(
             "UPDATE accounts SET debits_pending = ?, debits_posted = ?, credits_pending = ?,"
-            " credits_posted = ? WHERE timestamp = ?",
-            [(dp, dpo, cp, cpo, key) for key, dp, dpo, cp, cpo in rows],
+            " credits_posted = ?, last_transfer = ? WHERE timestamp = ?",
+            [(dp, dpo, cp, cpo, last, key) for key, dp, dpo, cp, cpo, last in rows],
         )
 
     def lock_clause(self) -> str:
         return ""  # BEGIN IMMEDIATE already holds the database's write lock
+
+
+def _many_rows(
+    connection: sqlite3.Connection, head: str, tail: str, rows: Sequence[Sequence[Any]], per: int
+) -> None:
+    """Run `head … tail` with `{rows}` replaced by up to `per` rows of placeholders at a time."""
+    if not rows:
+        return
+    one = "(" + ", ".join("?" * len(rows[0])) + ")"
+    for start in range(0, len(rows), per):
+        part = rows[start : start + per]
+        sql = head.replace("{rows}", ", ".join([one] * len(part))) + tail
+        connection.execute(sql, [value for row in part for value in row])

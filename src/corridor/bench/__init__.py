@@ -1,0 +1,1 @@
+"""Benchmarks behind `corridor bench <area> --json`: measured, never asserted in tests."""

@@ -1,0 +1,54 @@
+"""The `corridor` command: a thin shell over the library's functions.
+
+Every command calls a function a Python user could call too; errors a user can cause
+end as one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import typer
+from rich.console import Console
+
+from corridor.cli import bench, check, demo
+from corridor.ledger import BatchTooLargeError
+from corridor.money import MoneyError
+from corridor.store import StoreError
+
+app = typer.Typer(
+    name="corridor",
+    help="Corridor: cross-border finance between Luohu, Hong Kong and London on one ledger.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("demo")(demo.demo)
+app.command("check")(check.check)
+app.add_typer(bench.app, name="bench")
+
+USER_ERRORS = (StoreError, MoneyError, BatchTooLargeError)
+stderr = Console(stderr=True)
+
+
+def main() -> None:
+    """Run the command line; user errors become one line on stderr and exit code 1."""
+    try:
+        app()
+    except USER_ERRORS as exc:
+        stderr.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        stderr.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # a defect of ours: say so plainly, trace only on request
+        if os.environ.get("CORRIDOR_DEBUG"):
+            traceback.print_exc()
+        stderr.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}"
+            " (set CORRIDOR_DEBUG=1 for the traceback)",
+            highlight=False,
+        )
+        sys.exit(70)

@@ -1,0 +1,39 @@
+"""`corridor check`: verify the books' invariants on the configured database."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from corridor.ledger.invariants import check_ledger
+from corridor.store import database_url, make_engine, upgrade
+
+
+def check() -> None:
+    """Verify every invariant of the books; exit 1 naming what is broken."""
+    engine = make_engine()
+    upgrade(engine)
+    results = check_ledger(engine)
+    engine.dispose()
+    console = Console()
+    table = Table(title=f"Invariants of {database_url()}", title_justify="left")
+    table.add_column("invariant")
+    table.add_column("holds")
+    table.add_column("what breaks it")
+    for result in results:
+        table.add_row(
+            result.description,
+            "[green]yes[/]" if result.holds else "[bold red]NO[/]",
+            "\n".join(result.problems),
+        )
+    console.print(table)
+    broken = [r for r in results if not r.holds]
+    if broken:
+        Console(stderr=True).print(
+            f"[bold red]{len(broken)} invariant(s) broken:[/] "
+            + ", ".join(r.name for r in broken),
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    console.print(f"[green]all {len(results)} invariants hold[/]")
