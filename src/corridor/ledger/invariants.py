@@ -193,6 +193,30 @@ def history_matches_balances(connection: Connection) -> list[str]:
     ]
 
 
+def account_chains_are_whole(connection: Connection) -> list[str]:
+    """Each account's transfers form one unbroken chain, newest first, back to its first."""
+    last: dict[int, int] = {}
+    problems = []
+    rows = connection.execute(sa.text(
+        "SELECT timestamp, debit_account, debit_prev, credit_account, credit_prev"
+        " FROM transfers ORDER BY timestamp"))
+    for ts, debit, debit_prev, credit, credit_prev in rows:
+        for key, prev in ((debit, debit_prev), (credit, credit_prev)):
+            if prev != last.get(key, 0):
+                problems.append(
+                    f"transfer at {ts} points back to {prev} on account key {key},"
+                    f" whose previous transfer is {last.get(key, 0)}"
+                )
+            last[key] = ts
+    for key, account_id, head in _rows(connection, "SELECT timestamp, id, last_transfer FROM accounts"):
+        if head != last.get(key, 0):  # type: ignore[call-overload]
+            problems.append(
+                f"account {_hex(account_id)} names {head} as its newest transfer,"
+                f" but that is {last.get(key, 0)}"  # type: ignore[call-overload]
+            )
+    return problems
+
+
 def clock_is_ahead(connection: Connection) -> list[str]:
     """The ledger's clock is at or past every timestamp it has handed out."""
     (clock,) = _rows(connection, "SELECT last_timestamp FROM ledger_clock WHERE id = 1")[0]
@@ -214,6 +238,7 @@ INVARIANTS: tuple[Callable[[Connection], list[str]], ...] = (
     one_currency_per_transfer,
     holds_are_accounted_for,
     history_matches_balances,
+    account_chains_are_whole,
     clock_is_ahead,
 )
 
