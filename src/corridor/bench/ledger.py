@@ -51,7 +51,7 @@ def bench_database(backend: Backend, postgres_url: str | None) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="corridor-bench-") as folder:
             yield f"sqlite:///{folder}/bench.db"
         return
-    admin = (postgres_url or os.environ.get("CORRIDOR_BENCH_POSTGRES_URL") or DEFAULT_POSTGRES)
+    admin = postgres_url or os.environ.get("CORRIDOR_BENCH_POSTGRES_URL") or DEFAULT_POSTGRES
     admin = admin.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
@@ -94,21 +94,28 @@ def _raw_floor(engine: Engine, n_accounts: int, transfers: list[Transfer], batch
     owner = engine.raw_connection()
     conn: Any = owner.driver_connection
     sqlite = engine.dialect.name == "sqlite"
-    rows = [(i + 1, i % n_accounts, (i + 1) % n_accounts, t.amount) for i, t in enumerate(transfers)]
+    rows = [
+        (i + 1, i % n_accounts, (i + 1) % n_accounts, t.amount) for i, t in enumerate(transfers)
+    ]
     try:
         if sqlite:
             conn.isolation_level = None
         ddl = (
             "CREATE TABLE raw_accounts (id INTEGER PRIMARY KEY, balance BIGINT NOT NULL)",
-            "CREATE TABLE raw_transfers (id INTEGER PRIMARY KEY, dr BIGINT, cr BIGINT, amount BIGINT)",
+            "CREATE TABLE raw_transfers"
+            " (id INTEGER PRIMARY KEY, dr BIGINT, cr BIGINT, amount BIGINT)",
         )
         for statement in ddl:
             conn.execute(statement)
         p = "?" if sqlite else "%s"
         if sqlite:
-            conn.executemany(f"INSERT INTO raw_accounts VALUES ({p}, 0)", [(i,) for i in range(n_accounts)])
+            conn.executemany(
+                f"INSERT INTO raw_accounts VALUES ({p}, 0)", [(i,) for i in range(n_accounts)]
+            )
         else:
-            conn.execute("INSERT INTO raw_accounts SELECT g, 0 FROM generate_series(0, %s) g", (n_accounts,))
+            conn.execute(
+                "INSERT INTO raw_accounts SELECT g, 0 FROM generate_series(0, %s) g", (n_accounts,)
+            )
             conn.commit()
         started = time.perf_counter()
         for start in range(0, len(rows), batch):
@@ -116,10 +123,14 @@ def _raw_floor(engine: Engine, n_accounts: int, transfers: list[Transfer], batch
             if sqlite:
                 conn.execute("BEGIN")
                 conn.executemany("INSERT INTO raw_transfers VALUES (?, ?, ?, ?)", chunk)
-                conn.executemany("UPDATE raw_accounts SET balance = balance - ? WHERE id = ?",
-                                 [(a, d) for _, d, _, a in chunk])
-                conn.executemany("UPDATE raw_accounts SET balance = balance + ? WHERE id = ?",
-                                 [(a, c) for _, _, c, a in chunk])
+                conn.executemany(
+                    "UPDATE raw_accounts SET balance = balance - ? WHERE id = ?",
+                    [(a, d) for _, d, _, a in chunk],
+                )
+                conn.executemany(
+                    "UPDATE raw_accounts SET balance = balance + ? WHERE id = ?",
+                    [(a, c) for _, _, c, a in chunk],
+                )
                 conn.execute("COMMIT")
             else:
                 with conn.cursor() as cursor, cursor.copy("COPY raw_transfers FROM STDIN") as copy:

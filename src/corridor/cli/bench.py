@@ -12,28 +12,43 @@ from rich.table import Table
 
 from corridor.bench import ledger as ledger_bench
 
-app = typer.Typer(help="Measure an area of Corridor (figures go in docs/benchmarks.md).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Measure an area of Corridor (figures go in docs/benchmarks.md).", no_args_is_help=True
+)
 stderr = Console(stderr=True)
 
 
 @app.command("ledger")
 def ledger(
-    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
-    backend: Annotated[str | None, typer.Option(
-        help="sqlite or postgres (default: the configured database's)")] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object on stdout.")
+    ] = False,
+    backend: Annotated[
+        str | None, typer.Option(help="sqlite or postgres (default: the configured database's)")
+    ] = None,
     transfers: Annotated[int, typer.Option(min=1, help="Transfers in the batched run.")] = 200_000,
-    accounts: Annotated[int, typer.Option(min=2, help="Client accounts they move between.")] = 10_000,
+    accounts: Annotated[
+        int, typer.Option(min=2, help="Client accounts they move between.")
+    ] = 10_000,
     batch_size: Annotated[int, typer.Option(min=1, max=8189, help="Transfers per batch.")] = 8189,
-    single: Annotated[int, typer.Option(min=1, help="Transfers in the one-per-commit run.")] = 2_000,
-    postgres_url: Annotated[str | None, typer.Option(
-        help="A PostgreSQL server to create the bench database on.")] = None,
+    single: Annotated[
+        int, typer.Option(min=1, help="Transfers in the one-per-commit run.")
+    ] = 2_000,
+    postgres_url: Annotated[
+        str | None, typer.Option(help="A PostgreSQL server to create the bench database on.")
+    ] = None,
 ) -> None:
     """Batched and one-per-commit transfer rates beside the raw floor of the same stack."""
     if backend not in (None, "sqlite", "postgres"):
         raise typer.BadParameter("must be sqlite or postgres", param_hint="--backend")
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=stderr, transient=json_output) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=json_output,
+    ) as bar:
         tasks: dict[str, TaskID] = {}
 
         def report(stage: str, done: int, total: int) -> None:
@@ -42,8 +57,13 @@ def ledger(
             bar.update(tasks[stage], completed=done)
 
         figures = ledger_bench.run(
-            ledger_bench.backend_for(backend), transfers=transfers, accounts=accounts,
-            batch_size=batch_size, single=single, postgres_url=postgres_url, progress=report,
+            ledger_bench.backend_for(backend),
+            transfers=transfers,
+            accounts=accounts,
+            batch_size=batch_size,
+            single=single,
+            postgres_url=postgres_url,
+            progress=report,
         )
     if json_output:
         print(json.dumps(figures))

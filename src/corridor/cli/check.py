@@ -31,8 +31,7 @@ def check() -> None:
     broken = [r for r in results if not r.holds]
     if broken:
         Console(stderr=True).print(
-            f"[bold red]{len(broken)} invariant(s) broken:[/] "
-            + ", ".join(r.name for r in broken),
+            f"[bold red]{len(broken)} invariant(s) broken:[/] " + ", ".join(r.name for r in broken),
             highlight=False,
         )
         raise typer.Exit(1)

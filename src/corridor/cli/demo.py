@@ -17,16 +17,22 @@ from corridor.store import database_url, make_engine, upgrade
 
 
 def demo(
-    out: Annotated[Path, typer.Option(help="Folder for the day's reports.")] = Path("corridor-demo"),
+    out: Annotated[Path, typer.Option(help="Folder for the day's reports.")] = Path(
+        "corridor-demo"
+    ),
 ) -> None:
     """Book a business day of the Luohu–Hong Kong–London corridor and show the books."""
     console = Console()
     engine = make_engine()
     upgrade(engine)
     console.print(f"Books: [bold]{database_url()}[/]")
-    with Progress(TextColumn("{task.description:32}"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total} transfers"),
-                  console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description:32}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} transfers"),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         task: TaskID | None = None
 
         def report(stage: str, done: int, total: int) -> None:
@@ -41,13 +47,16 @@ def demo(
     broken = [i for i in result.invariants if not i.holds]
     if broken:
         Console(stderr=True).print(
-            "[bold red]the books are inconsistent:[/] " + ", ".join(i.name for i in broken))
+            "[bold red]the books are inconsistent:[/] " + ", ".join(i.name for i in broken)
+        )
         raise typer.Exit(1)
 
 
 def _show(console: Console, result: DemoResult) -> None:
     if result.continued:
-        console.print(f"The corridor was already set up: continuing with business day {result.day}.")
+        console.print(
+            f"The corridor was already set up: continuing with business day {result.day}."
+        )
     else:
         console.print("Set up a new corridor: 4 banks in London, Hong Kong and Luohu.")
         console.print(f"Booked business day {result.day}.")
@@ -60,14 +69,18 @@ def _show(console: Console, result: DemoResult) -> None:
     console.print(stages)
     refusals = {k: v for k, v in result.results.items() if k != "ok"}
     if refusals:
-        console.print("Refused, and why (a refused transfer changes nothing; a linked chain"
-                      " fails whole):")
+        console.print(
+            "Refused, and why (a refused transfer changes nothing; a linked chain fails whole):"
+        )
         for code, count in sorted(refusals.items()):
             console.print(f"  {code:40} {count:>6}")
     totals: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for row in result.balances:
-        kind = {"client": "clients", "nostro": "settlement / nostro",
-                "settlement": "settlement / nostro"}.get(row["kind"], row["kind"].replace("_", " "))
+        kind = {
+            "client": "clients",
+            "nostro": "settlement / nostro",
+            "settlement": "settlement / nostro",
+        }.get(row["kind"], row["kind"].replace("_", " "))
         by_kind = totals[(row["institution"], row["currency"])]
         by_kind[kind] += Decimal(row["balance"])
         if Decimal(row["on_hold"]):
@@ -75,8 +88,10 @@ def _show(console: Console, result: DemoResult) -> None:
     kinds = ["settlement / nostro", "clients", "fx position", "fee income", "reserve"]
     if any("on hold" in by_kind for by_kind in totals.values()):
         kinds.append("on hold")
-    table = Table(title="Balances by institution and currency (net credit; negative: owed"
-                  " or short)", title_justify="left")
+    table = Table(
+        title="Balances by institution and currency (net credit; negative: owed or short)",
+        title_justify="left",
+    )
     table.add_column("institution", overflow="fold")
     table.add_column("ccy")
     for kind in kinds:
@@ -88,4 +103,6 @@ def _show(console: Console, result: DemoResult) -> None:
     ok = sum(i.holds for i in result.invariants)
     console.print(f"Invariants: {ok} of {held} hold (run [bold]corridor check[/] for the detail).")
     console.print("Reports: " + ", ".join(str(p) for p in result.files))
-    console.print("The HTTP API and operations console ([bold]corridor serve[/]) are not built yet.")
+    console.print(
+        "The HTTP API and operations console ([bold]corridor serve[/]) are not built yet."
+    )

@@ -55,14 +55,38 @@ class Institution:
 
 
 INSTITUTIONS: tuple[Institution, ...] = (
-    Institution(1, "ALBNGB2L", "Albion Corridor Bank plc", "London",
-                ("GBP", "USD", "CNH", "HKD"), ("Harrow Tea Importers Ltd", "Wen Li")),
-    Institution(2, "THRDGB2L", "Threadneedle Trust Bank", "London",
-                ("GBP", "USD"), ("Fenchurch Green Energy plc", "Oliver Grant")),
-    Institution(3, "VHRBHKHH", "Victoria Harbour Bank", "Hong Kong",
-                ("HKD", "USD", "CNH", "GBP"), ("Kowloon Textiles Co", "Chan Tai Man")),
-    Institution(4, "LUOHCNBS", "Luohu Commercial Bank", "Luohu, Shenzhen",
-                ("CNY", "CNH", "HKD", "USD"), ("Shenzhen Solar Components Co", "Zhang Wei")),
+    Institution(
+        1,
+        "ALBNGB2L",
+        "Albion Corridor Bank plc",
+        "London",
+        ("GBP", "USD", "CNH", "HKD"),
+        ("Harrow Tea Importers Ltd", "Wen Li"),
+    ),
+    Institution(
+        2,
+        "THRDGB2L",
+        "Threadneedle Trust Bank",
+        "London",
+        ("GBP", "USD"),
+        ("Fenchurch Green Energy plc", "Oliver Grant"),
+    ),
+    Institution(
+        3,
+        "VHRBHKHH",
+        "Victoria Harbour Bank",
+        "Hong Kong",
+        ("HKD", "USD", "CNH", "GBP"),
+        ("Kowloon Textiles Co", "Chan Tai Man"),
+    ),
+    Institution(
+        4,
+        "LUOHCNBS",
+        "Luohu Commercial Bank",
+        "Luohu, Shenzhen",
+        ("CNY", "CNH", "HKD", "USD"),
+        ("Shenzhen Solar Components Co", "Zhang Wei"),
+    ),
 )
 
 RESERVE_SYSTEMS = {
@@ -111,18 +135,35 @@ def chart() -> list[Account]:
             home = ccy == bank.currencies[0]
             accounts += [
                 # The same id serves both: "the bank's money in this currency".
-                Account(account_id(AccountCode.SETTLEMENT, ccy, bank.number), ccy,
-                        AccountCode.SETTLEMENT if home else AccountCode.NOSTRO,
-                        flags=guarded | AccountFlags.HISTORY, user_data_32=bank.number),
-                Account(account_id(AccountCode.FX_POSITION, ccy, bank.number), ccy,
-                        AccountCode.FX_POSITION, user_data_32=bank.number),
-                Account(account_id(AccountCode.FEE_INCOME, ccy, bank.number), ccy,
-                        AccountCode.FEE_INCOME, user_data_32=bank.number),
+                Account(
+                    account_id(AccountCode.SETTLEMENT, ccy, bank.number),
+                    ccy,
+                    AccountCode.SETTLEMENT if home else AccountCode.NOSTRO,
+                    flags=guarded | AccountFlags.HISTORY,
+                    user_data_32=bank.number,
+                ),
+                Account(
+                    account_id(AccountCode.FX_POSITION, ccy, bank.number),
+                    ccy,
+                    AccountCode.FX_POSITION,
+                    user_data_32=bank.number,
+                ),
+                Account(
+                    account_id(AccountCode.FEE_INCOME, ccy, bank.number),
+                    ccy,
+                    AccountCode.FEE_INCOME,
+                    user_data_32=bank.number,
+                ),
             ]
             accounts += [
-                Account(account_id(AccountCode.CLIENT, ccy, bank.number, n), ccy,
-                        AccountCode.CLIENT, flags=guarded, user_data_32=bank.number,
-                        user_data_64=n)
+                Account(
+                    account_id(AccountCode.CLIENT, ccy, bank.number, n),
+                    ccy,
+                    AccountCode.CLIENT,
+                    flags=guarded,
+                    user_data_32=bank.number,
+                    user_data_64=n,
+                )
                 for n in range(1, len(bank.clients) + 1)
             ]
     return accounts

@@ -11,6 +11,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
 from corridor.demo.corridor import (
     INSTITUTIONS,
@@ -63,7 +64,7 @@ def rate(sell: str, buy: str) -> Decimal:
 
 
 def convert(amount_units: int, sell: str, buy: str) -> int:
-    """What the payee receives, in `buy` minor units: mid rate less the spread, rounded half-even."""
+    """What the payee gets, in `buy` minor units: mid rate less spread, rounded half-even."""
     sold = Money.from_minor_units(amount_units, sell)
     bought = Money.of(sold.amount * rate(sell, buy) * (1 - SPREAD), buy)
     return bought.to_minor_units(rounding=ROUND_HALF_EVEN)
@@ -85,12 +86,20 @@ class DayBuilder:
         self.rng = random.Random(f"corridor-demo-day-{day}")  # noqa: S311 - a demo, not crypto
         self.sequence = 0
 
-    def transfer(self, debit: int, credit: int, amount: int, ledger: str,
-                 code: TransferCode, **fields: object) -> Transfer:
+    def transfer(
+        self, debit: int, credit: int, amount: int, ledger: str, code: int, **fields: Any
+    ) -> Transfer:
         """A transfer with the next id of the day."""
         self.sequence += 1
-        return Transfer(demo_id("transfer", self.day, self.sequence), debit, credit, amount,
-                        ledger, code, **fields)  # type: ignore[arg-type]
+        return Transfer(
+            demo_id("transfer", self.day, self.sequence),
+            debit,
+            credit,
+            amount,
+            ledger,
+            code,
+            **fields,
+        )
 
     def opening(self) -> Stage:
         """Reserves into each bank's settlement accounts; each client's deposits arrive."""
@@ -98,13 +107,26 @@ class DayBuilder:
         for bank in INSTITUTIONS:
             for ccy in bank.currencies:
                 settlement = account_id(AccountCode.SETTLEMENT, ccy, bank.number)
-                legs = [self.transfer(account_id(AccountCode.RESERVE, ccy), settlement,
-                                      units("25000000", ccy), ccy, TransferCode.FUNDING)]
+                legs = [
+                    self.transfer(
+                        account_id(AccountCode.RESERVE, ccy),
+                        settlement,
+                        units("25000000", ccy),
+                        ccy,
+                        TransferCode.FUNDING,
+                    )
+                ]
                 for n in range(1, len(bank.clients) + 1):
                     deposit = units(Decimal(self.rng.randrange(20_000, 400_000)), ccy)
-                    legs.append(self.transfer(
-                        settlement, account_id(AccountCode.CLIENT, ccy, bank.number, n),
-                        deposit, ccy, TransferCode.FUNDING))
+                    legs.append(
+                        self.transfer(
+                            settlement,
+                            account_id(AccountCode.CLIENT, ccy, bank.number, n),
+                            deposit,
+                            ccy,
+                            TransferCode.FUNDING,
+                        )
+                    )
                 stage.chains.append(_chain(*legs))
         return stage
 
@@ -115,8 +137,14 @@ class DayBuilder:
     def _amount(self, ccy: str, low: int, high: int) -> int:
         return units(Decimal(self.rng.randrange(low * 100, high * 100)) / 100, ccy)
 
-    def _delivery(self, payer_bank: Institution, payee: tuple[Institution, int], ccy: str,
-                  amount: int, code: TransferCode) -> list[Transfer]:
+    def _delivery(
+        self,
+        payer_bank: Institution,
+        payee: tuple[Institution, int],
+        ccy: str,
+        amount: int,
+        code: TransferCode,
+    ) -> list[Transfer]:
         """From the paying bank's settlement account to the payee's client account."""
         payee_bank, payee_client = payee
         legs = []
@@ -125,9 +153,15 @@ class DayBuilder:
             target = account_id(AccountCode.SETTLEMENT, ccy, payee_bank.number)
             legs.append(self.transfer(source, target, amount, ccy, code))
             source = target
-        legs.append(self.transfer(
-            source, account_id(AccountCode.CLIENT, ccy, payee_bank.number, payee_client),
-            amount, ccy, code))
+        legs.append(
+            self.transfer(
+                source,
+                account_id(AccountCode.CLIENT, ccy, payee_bank.number, payee_client),
+                amount,
+                ccy,
+                code,
+            )
+        )
         return legs
 
     def payments(self, count: int) -> Stage:
@@ -139,12 +173,20 @@ class DayBuilder:
             # One in twenty asks for more than any client holds: refused whole.
             amount = self._amount(ccy, 50, 9_000 if self.rng.random() > 0.05 else 900_000)
             payer_account = account_id(AccountCode.CLIENT, ccy, payer_bank.number, payer)
-            fee = self.transfer(payer_account,
-                                account_id(AccountCode.FEE_INCOME, ccy, payer_bank.number),
-                                units("2.50", ccy), ccy, TransferCode.FEE)
-            first = self.transfer(payer_account,
-                                  account_id(AccountCode.SETTLEMENT, ccy, payer_bank.number),
-                                  amount, ccy, TransferCode.PAYMENT)
+            fee = self.transfer(
+                payer_account,
+                account_id(AccountCode.FEE_INCOME, ccy, payer_bank.number),
+                units("2.50", ccy),
+                ccy,
+                TransferCode.FEE,
+            )
+            first = self.transfer(
+                payer_account,
+                account_id(AccountCode.SETTLEMENT, ccy, payer_bank.number),
+                amount,
+                ccy,
+                TransferCode.PAYMENT,
+            )
             rest = self._delivery(payer_bank, self._client(ccy), ccy, amount, TransferCode.PAYMENT)
             stage.chains.append(_chain(first, *rest, fee))
         return stage
@@ -161,14 +203,28 @@ class DayBuilder:
             bought = convert(amount, sell, buy)
             payer_account = account_id(AccountCode.CLIENT, sell, bank.number, payer)
             legs = [
-                self.transfer(payer_account, account_id(AccountCode.FX_POSITION, sell, bank.number),
-                              amount, sell, TransferCode.FX_PAYMENT),
-                self.transfer(account_id(AccountCode.FX_POSITION, buy, bank.number),
-                              account_id(AccountCode.SETTLEMENT, buy, bank.number),
-                              bought, buy, TransferCode.FX_PAYMENT),
+                self.transfer(
+                    payer_account,
+                    account_id(AccountCode.FX_POSITION, sell, bank.number),
+                    amount,
+                    sell,
+                    TransferCode.FX_PAYMENT,
+                ),
+                self.transfer(
+                    account_id(AccountCode.FX_POSITION, buy, bank.number),
+                    account_id(AccountCode.SETTLEMENT, buy, bank.number),
+                    bought,
+                    buy,
+                    TransferCode.FX_PAYMENT,
+                ),
                 *self._delivery(bank, self._client(buy), buy, bought, TransferCode.FX_PAYMENT),
-                self.transfer(payer_account, account_id(AccountCode.FEE_INCOME, sell, bank.number),
-                              units("5", sell), sell, TransferCode.FEE),
+                self.transfer(
+                    payer_account,
+                    account_id(AccountCode.FEE_INCOME, sell, bank.number),
+                    units("5", sell),
+                    sell,
+                    TransferCode.FEE,
+                ),
             ]
             stage.chains.append(_chain(*legs))
         return stage
@@ -181,39 +237,77 @@ class DayBuilder:
             ccy = self.rng.choice(list(RESERVE_SYSTEMS))
             bank, client = self._client(ccy)
             amount = self._amount(ccy, 5_000, 15_000)
-            hold = self.transfer(account_id(AccountCode.CLIENT, ccy, bank.number, client),
-                                 account_id(AccountCode.SETTLEMENT, ccy, bank.number),
-                                 amount, ccy, TransferCode.HOLD, flags=TransferFlags.PENDING,
-                                 timeout=86_400)
+            hold = self.transfer(
+                account_id(AccountCode.CLIENT, ccy, bank.number, client),
+                account_id(AccountCode.SETTLEMENT, ccy, bank.number),
+                amount,
+                ccy,
+                TransferCode.HOLD,
+                flags=TransferFlags.PENDING,
+                timeout=86_400,
+            )
             opened.chains.append([hold])
             if i % 5 == 4:  # the review refuses one in five: the hold is voided
-                decision = self.transfer(0, 0, 0, "", 0, pending_id=hold.id,
-                                         flags=TransferFlags.VOID_PENDING_TRANSFER)
+                decision = self.transfer(
+                    0, 0, 0, "", 0, pending_id=hold.id, flags=TransferFlags.VOID_PENDING_TRANSFER
+                )
             elif i % 5 == 3:  # one in five is released in part (the rest returns to the client)
-                decision = self.transfer(0, 0, amount // 2, "", 0, pending_id=hold.id,
-                                         flags=TransferFlags.POST_PENDING_TRANSFER)
+                decision = self.transfer(
+                    0,
+                    0,
+                    amount // 2,
+                    "",
+                    0,
+                    pending_id=hold.id,
+                    flags=TransferFlags.POST_PENDING_TRANSFER,
+                )
             else:
-                decision = self.transfer(0, 0, 0, "", 0, pending_id=hold.id,
-                                         flags=TransferFlags.POST_PENDING_TRANSFER)
+                decision = self.transfer(
+                    0, 0, 0, "", 0, pending_id=hold.id, flags=TransferFlags.POST_PENDING_TRANSFER
+                )
             settled.chains.append([decision])
         return opened, settled
 
     def refused(self, earlier: Transfer) -> Stage:
         """Instructions the ledger must refuse, each for its own named reason."""
         gbp_client = account_id(AccountCode.CLIENT, "GBP", 1, 1)
-        return Stage("instructions refused on purpose", [
-            # A client pays more than it holds.
-            [self.transfer(gbp_client, account_id(AccountCode.SETTLEMENT, "GBP", 1),
-                           units("10000000", "GBP"), "GBP", TransferCode.PAYMENT)],
-            # GBP debited, CNY credited in one transfer: currencies never mix.
-            [self.transfer(gbp_client, account_id(AccountCode.CLIENT, "CNY", 4, 1),
-                           units("100", "GBP"), "GBP", TransferCode.PAYMENT)],
-            # A retried instruction: applied once already, answered `exists`.
-            [earlier],
-            # Zero is not an amount.
-            [self.transfer(gbp_client, account_id(AccountCode.SETTLEMENT, "GBP", 1), 0,
-                           "GBP", TransferCode.PAYMENT)],
-        ])
+        return Stage(
+            "instructions refused on purpose",
+            [
+                # A client pays more than it holds.
+                [
+                    self.transfer(
+                        gbp_client,
+                        account_id(AccountCode.SETTLEMENT, "GBP", 1),
+                        units("10000000", "GBP"),
+                        "GBP",
+                        TransferCode.PAYMENT,
+                    )
+                ],
+                # GBP debited, CNY credited in one transfer: currencies never mix.
+                [
+                    self.transfer(
+                        gbp_client,
+                        account_id(AccountCode.CLIENT, "CNY", 4, 1),
+                        units("100", "GBP"),
+                        "GBP",
+                        TransferCode.PAYMENT,
+                    )
+                ],
+                # A retried instruction: applied once already, answered `exists`.
+                [earlier],
+                # Zero is not an amount.
+                [
+                    self.transfer(
+                        gbp_client,
+                        account_id(AccountCode.SETTLEMENT, "GBP", 1),
+                        0,
+                        "GBP",
+                        TransferCode.PAYMENT,
+                    )
+                ],
+            ],
+        )
 
 
 def business_day(day: int) -> list[Stage]:

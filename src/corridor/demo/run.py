@@ -51,14 +51,16 @@ def balances(ledger: Ledger) -> list[dict[str, str]]:
         # for an FX position that is short, or a reserve that has paid money out.
         net = Money.from_minor_units(account.credits_posted - account.debits_posted, account.ledger)
         held = Money.from_minor_units(account.debits_pending, account.ledger)
-        rows.append({
-            "institution": institution,
-            "currency": account.ledger,
-            "account": holder,
-            "kind": AccountCode(account.code).name.lower(),
-            "balance": str(net.amount),
-            "on_hold": str(held.amount),
-        })
+        rows.append(
+            {
+                "institution": institution,
+                "currency": account.ledger,
+                "account": holder,
+                "kind": AccountCode(account.code).name.lower(),
+                "balance": str(net.amount),
+                "on_hold": str(held.amount),
+            }
+        )
     return rows
 
 
@@ -68,7 +70,9 @@ def run_demo(engine: Engine, out: Path, progress: Progress | None = None) -> Dem
     with Ledger(engine) as ledger:
         created = ledger.create_accounts(chart())
         continued = all(r is CreateAccountResult.EXISTS for r in created)
-        refused = [r for r in created if r not in (CreateAccountResult.OK, CreateAccountResult.EXISTS)]
+        refused = [
+            r for r in created if r not in (CreateAccountResult.OK, CreateAccountResult.EXISTS)
+        ]
         if refused:
             raise RuntimeError(f"the demo's accounts were refused: {set(refused)}")
         day = _next_day(ledger)
@@ -102,11 +106,18 @@ def _write_reports(result: DemoResult, out: Path) -> list[Path]:
         writer.writeheader()
         writer.writerows(result.balances)
     summary_file = out / f"day-{result.day}-summary.json"
-    summary_file.write_text(json.dumps({
-        "day": result.day,
-        "continued": result.continued,
-        "stages": [{"stage": s, "applied": a, "refused": r} for s, a, r in result.stages],
-        "results": dict(sorted(result.results.items())),
-        "invariants": {i.name: i.holds for i in result.invariants},
-    }, indent=2) + "\n", encoding="utf-8")
+    summary_file.write_text(
+        json.dumps(
+            {
+                "day": result.day,
+                "continued": result.continued,
+                "stages": [{"stage": s, "applied": a, "refused": r} for s, a, r in result.stages],
+                "results": dict(sorted(result.results.items())),
+                "invariants": {i.name: i.holds for i in result.invariants},
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return [balances_file, summary_file]

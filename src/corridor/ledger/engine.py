@@ -38,7 +38,9 @@ _ACCOUNT_FLAGS_KNOWN = int(
     | AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS
     | AccountFlags.HISTORY
 )
-_GUARDS = int(AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS | AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS)
+_GUARDS = int(
+    AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS | AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS
+)
 _TRANSFER_FLAGS_KNOWN = int(
     TransferFlags.LINKED
     | TransferFlags.PENDING
@@ -166,12 +168,18 @@ class TransferBatch:
                     results[first] = self.apply(t)
                 continue
             self.undo = _Undo()
-            mark = (len(self.effects.transfers), len(self.effects.new_pendings),
-                    len(self.effects.history), self.timestamp)
+            mark = (
+                len(self.effects.transfers),
+                len(self.effects.new_pendings),
+                len(self.effects.history),
+                self.timestamp,
+            )
             failed_at = -1
             failure = TR.OK
             for i in range(first, last + 1):
-                failure = self.apply(batch[i]) if (closed or i < last) else TR.LINKED_EVENT_CHAIN_OPEN
+                failure = (
+                    self.apply(batch[i]) if (closed or i < last) else TR.LINKED_EVENT_CHAIN_OPEN
+                )
                 if failure is not TR.OK:
                     failed_at = i
                     break
@@ -194,12 +202,17 @@ class TransferBatch:
         tid = t.id
         if (
             int(t.flags)  # any flag: pending, post, void (linked never reaches here)
-            or t.pending_id or t.timeout or t.timestamp
-            or t.user_data_128 or t.user_data_64 or t.user_data_32
+            or t.pending_id
+            or t.timeout
+            or t.timestamp
+            or t.user_data_128
+            or t.user_data_64
+            or t.user_data_32
             or not 0 < amount <= AMOUNT_MAX
             or not 0 < tid < ID_MAX
             or not 0 < t.code <= CODE_MAX
-            or tid in self.new or tid in self.stored
+            or tid in self.new
+            or tid in self.stored
         ):
             return False
         accounts = self.accounts
@@ -215,7 +228,8 @@ class TransferBatch:
         dr_flags = int(dr.flags)
         cr_flags = int(cr.flags)
         if (
-            dr_debits > AMOUNT_MAX or cr_credits > AMOUNT_MAX
+            dr_debits > AMOUNT_MAX
+            or cr_credits > AMOUNT_MAX
             or (dr_flags & _DR_GUARD and dr_debits > dr.credits_posted)
             or (cr_flags & _CR_GUARD and cr_credits > cr.debits_posted)
         ):
@@ -259,10 +273,16 @@ class TransferBatch:
 
     def _touch(self, acc: Account) -> None:
         if self.undo is not None:
-            self.undo.accounts.append((
-                acc, acc.debits_pending, acc.debits_posted,
-                acc.credits_pending, acc.credits_posted, acc.last_transfer,
-            ))
+            self.undo.accounts.append(
+                (
+                    acc,
+                    acc.debits_pending,
+                    acc.debits_posted,
+                    acc.credits_pending,
+                    acc.credits_posted,
+                    acc.last_transfer,
+                )
+            )
         self.effects.accounts[acc.id] = acc
 
     def apply(self, t: Transfer) -> CreateTransferResult:
@@ -282,9 +302,12 @@ class TransferBatch:
         if phase & (phase - 1):
             return TR.FLAGS_ARE_MUTUALLY_EXCLUSIVE
         if (
-            t.user_data_128 < 0 or t.user_data_128 > ID_MAX
-            or t.user_data_64 < 0 or t.user_data_64 > USER_DATA_64_MAX
-            or t.user_data_32 < 0 or t.user_data_32 > USER_DATA_32_MAX
+            t.user_data_128 < 0
+            or t.user_data_128 > ID_MAX
+            or t.user_data_64 < 0
+            or t.user_data_64 > USER_DATA_64_MAX
+            or t.user_data_32 < 0
+            or t.user_data_32 > USER_DATA_32_MAX
         ):
             return TR.USER_DATA_OUT_OF_RANGE
         if t.amount < 0 or (t.amount == 0 and not phase & (_POST | _VOID)):
@@ -300,9 +323,13 @@ class TransferBatch:
     def _move(self, t: Transfer, phase: int) -> CreateTransferResult:
         """A single-phase transfer, or the first phase of a two-phase one (a hold)."""
         rejected = _id_result(
-            t.debit_account_id, TR.DEBIT_ACCOUNT_ID_MUST_NOT_BE_ZERO, TR.DEBIT_ACCOUNT_ID_OUT_OF_RANGE
+            t.debit_account_id,
+            TR.DEBIT_ACCOUNT_ID_MUST_NOT_BE_ZERO,
+            TR.DEBIT_ACCOUNT_ID_OUT_OF_RANGE,
         ) or _id_result(
-            t.credit_account_id, TR.CREDIT_ACCOUNT_ID_MUST_NOT_BE_ZERO, TR.CREDIT_ACCOUNT_ID_OUT_OF_RANGE
+            t.credit_account_id,
+            TR.CREDIT_ACCOUNT_ID_MUST_NOT_BE_ZERO,
+            TR.CREDIT_ACCOUNT_ID_OUT_OF_RANGE,
         )
         if rejected is not None:
             return rejected
@@ -537,9 +564,12 @@ def _account_result(a: Account, is_currency: Callable[[str], bool]) -> CreateAcc
     if flags & _GUARDS == _GUARDS:
         return AR.FLAGS_ARE_MUTUALLY_EXCLUSIVE
     if (
-        a.user_data_128 < 0 or a.user_data_128 > ID_MAX
-        or a.user_data_64 < 0 or a.user_data_64 > USER_DATA_64_MAX
-        or a.user_data_32 < 0 or a.user_data_32 > USER_DATA_32_MAX
+        a.user_data_128 < 0
+        or a.user_data_128 > ID_MAX
+        or a.user_data_64 < 0
+        or a.user_data_64 > USER_DATA_64_MAX
+        or a.user_data_32 < 0
+        or a.user_data_32 > USER_DATA_32_MAX
     ):
         return AR.USER_DATA_OUT_OF_RANGE
     if not is_currency(a.ledger):
@@ -584,7 +614,9 @@ def apply_accounts(
             if rejected is None:
                 existing = new.get(a.id) or stored.get(a.id)
                 if existing is not None:
-                    rejected = AR.EXISTS if _same_account(a, existing) else AR.EXISTS_WITH_DIFFERENT_FIELDS
+                    rejected = (
+                        AR.EXISTS if _same_account(a, existing) else AR.EXISTS_WITH_DIFFERENT_FIELDS
+                    )
             if rejected is None and not closed and i == last:
                 rejected = AR.LINKED_EVENT_CHAIN_OPEN
             if rejected is not None:

@@ -58,10 +58,13 @@ def _hex(value: object) -> str:
 
 def debits_equal_credits(connection: Connection) -> list[str]:
     """Per currency, total debits equal total credits, posted and pending alike."""
-    rows = _rows(connection, """
+    rows = _rows(
+        connection,
+        """
         SELECT ledger, SUM(debits_posted), SUM(credits_posted),
                SUM(debits_pending), SUM(credits_pending)
-        FROM accounts GROUP BY ledger ORDER BY ledger""")
+        FROM accounts GROUP BY ledger ORDER BY ledger""",
+    )
     return [
         f"{ledger}: debits posted {dpo} vs credits posted {cpo},"
         f" debits pending {dp} vs credits pending {cp}"
@@ -75,19 +78,28 @@ def balances_match_the_journal(connection: Connection) -> list[str]:
     journal: dict[object, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     # Posted: plain transfers and posts. Pending: holds still open.
     for side, index in (("debit_account", 1), ("credit_account", 3)):
-        for key, total in _rows(connection, f"""
+        for key, total in _rows(
+            connection,
+            f"""
                 SELECT {side}, SUM(amount) FROM transfers
-                WHERE (flags & {_PENDING | _VOID}) = 0 GROUP BY {side}"""):
+                WHERE (flags & {_PENDING | _VOID}) = 0 GROUP BY {side}""",
+        ):
             journal[key][index] += int(total)  # type: ignore[call-overload]
-        for key, total in _rows(connection, f"""
+        for key, total in _rows(
+            connection,
+            f"""
                 SELECT t.{side}, SUM(t.amount) FROM transfers t
                 JOIN pending_transfers p ON p.timestamp = t.timestamp
-                WHERE p.status = 'pending' GROUP BY t.{side}"""):
+                WHERE p.status = 'pending' GROUP BY t.{side}""",
+        ):
             journal[key][index - 1] += int(total)  # type: ignore[call-overload]
     problems = []
-    for key, account_id, dp, dpo, cp, cpo in _rows(connection, """
+    for key, account_id, dp, dpo, cp, cpo in _rows(
+        connection,
+        """
             SELECT timestamp, id, debits_pending, debits_posted, credits_pending, credits_posted
-            FROM accounts ORDER BY timestamp"""):
+            FROM accounts ORDER BY timestamp""",
+    ):
         expected = journal.pop(key, [0, 0, 0, 0])
         if [dp, dpo, cp, cpo] != expected:
             problems.append(
@@ -100,12 +112,15 @@ def balances_match_the_journal(connection: Connection) -> list[str]:
 
 def accounts_keep_their_flags(connection: Connection) -> list[str]:
     """No balance is negative and no account breaks its own balance guard."""
-    rows = _rows(connection, f"""
+    rows = _rows(
+        connection,
+        f"""
         SELECT id, flags, debits_pending, debits_posted, credits_pending, credits_posted
         FROM accounts
         WHERE debits_pending < 0 OR debits_posted < 0 OR credits_pending < 0 OR credits_posted < 0
            OR ((flags & {_DR_GUARD}) <> 0 AND debits_pending + debits_posted > credits_posted)
-           OR ((flags & {_CR_GUARD}) <> 0 AND credits_pending + credits_posted > debits_posted)""")
+           OR ((flags & {_CR_GUARD}) <> 0 AND credits_pending + credits_posted > debits_posted)""",
+    )
     return [
         f"account {_hex(i)} (flags {f}): dp {dp}, dpo {dpo}, cp {cp}, cpo {cpo}"
         for i, f, dp, dpo, cp, cpo in rows
@@ -116,23 +131,34 @@ def transfer_ids_are_unique(connection: Connection) -> list[str]:
     """No transfer id (and no account id) was applied twice."""
     problems = [
         f"transfer id {_hex(i)} stored {n} times"
-        for i, n in _rows(connection, "SELECT id, COUNT(*) FROM transfers GROUP BY id HAVING COUNT(*) > 1")
+        for i, n in _rows(
+            connection, "SELECT id, COUNT(*) FROM transfers GROUP BY id HAVING COUNT(*) > 1"
+        )
     ]
     problems += [
         f"account id {_hex(i)} stored {n} times"
-        for i, n in _rows(connection, "SELECT id, COUNT(*) FROM accounts GROUP BY id HAVING COUNT(*) > 1")
+        for i, n in _rows(
+            connection, "SELECT id, COUNT(*) FROM accounts GROUP BY id HAVING COUNT(*) > 1"
+        )
     ]
     return problems
 
 
 def one_currency_per_transfer(connection: Connection) -> list[str]:
     """Both accounts of every transfer are on the transfer's ledger (currency)."""
-    rows = _rows(connection, """
+    rows = _rows(
+        connection,
+        """
         SELECT t.id, t.ledger, d.ledger, c.ledger FROM transfers t
         LEFT JOIN accounts d ON d.timestamp = t.debit_account
         LEFT JOIN accounts c ON c.timestamp = t.credit_account
-        WHERE d.ledger IS NULL OR c.ledger IS NULL OR d.ledger <> t.ledger OR c.ledger <> t.ledger""")
-    return [f"transfer {_hex(i)} on {t}: debit account on {d}, credit account on {c}" for i, t, d, c in rows]
+        WHERE d.ledger IS NULL OR c.ledger IS NULL
+           OR d.ledger <> t.ledger OR c.ledger <> t.ledger""",
+    )
+    return [
+        f"transfer {_hex(i)} on {t}: debit account on {d}, credit account on {c}"
+        for i, t, d, c in rows
+    ]
 
 
 def holds_are_accounted_for(connection: Connection) -> list[str]:
@@ -144,21 +170,30 @@ def holds_are_accounted_for(connection: Connection) -> list[str]:
     problems = []
     holds = {
         _hex(i): (status, int(amount))  # type: ignore[call-overload]
-        for i, status, amount in _rows(connection, f"""
+        for i, status, amount in _rows(
+            connection,
+            f"""
             SELECT t.id, p.status, t.amount FROM transfers t
             LEFT JOIN pending_transfers p ON p.timestamp = t.timestamp
-            WHERE (t.flags & {_PENDING}) <> 0""")
+            WHERE (t.flags & {_PENDING}) <> 0""",
+        )
     }
     for hold, (status, _amount) in holds.items():
         if status is None:
             problems.append(f"pending transfer {hold} has no hold record")
-    orphans = _rows(connection, f"""
+    orphans = _rows(
+        connection,
+        f"""
         SELECT t.id FROM pending_transfers p JOIN transfers t ON t.timestamp = p.timestamp
-        WHERE (t.flags & {_PENDING}) = 0""")
+        WHERE (t.flags & {_PENDING}) = 0""",
+    )
     problems += [f"transfer {_hex(i)} has a hold record but is not pending" for (i,) in orphans]
     settlements: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for pending_id, flags, amount in _rows(connection, f"""
-            SELECT pending_id, flags, amount FROM transfers WHERE (flags & {_POST | _VOID}) <> 0"""):
+    for pending_id, flags, amount in _rows(
+        connection,
+        f"""
+            SELECT pending_id, flags, amount FROM transfers WHERE (flags & {_POST | _VOID}) <> 0""",
+    ):
         kind = "posted" if int(flags) & _POST else "voided"  # type: ignore[call-overload]
         settlements[_hex(pending_id)].append((kind, int(amount)))  # type: ignore[call-overload]
     for hold, done in settlements.items():
@@ -180,12 +215,15 @@ def holds_are_accounted_for(connection: Connection) -> list[str]:
 
 def history_matches_balances(connection: Connection) -> list[str]:
     """A `history` account's newest balance snapshot equals its balances now."""
-    rows = _rows(connection, f"""
+    rows = _rows(
+        connection,
+        f"""
         SELECT a.id, a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted,
                b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted
         FROM accounts a JOIN account_balances b ON b.account = a.timestamp
         WHERE (a.flags & {_HISTORY}) <> 0 AND b.timestamp =
-              (SELECT MAX(timestamp) FROM account_balances WHERE account = a.timestamp)""")
+              (SELECT MAX(timestamp) FROM account_balances WHERE account = a.timestamp)""",
+    )
     return [
         f"account {_hex(r[0])}: balances {r[1:5]} but newest snapshot {r[5:9]}"
         for r in rows
@@ -197,9 +235,12 @@ def account_chains_are_whole(connection: Connection) -> list[str]:
     """Each account's transfers form one unbroken chain, newest first, back to its first."""
     last: dict[int, int] = {}
     problems = []
-    rows = connection.execute(sa.text(
-        "SELECT timestamp, debit_account, debit_prev, credit_account, credit_prev"
-        " FROM transfers ORDER BY timestamp"))
+    rows = connection.execute(
+        sa.text(
+            "SELECT timestamp, debit_account, debit_prev, credit_account, credit_prev"
+            " FROM transfers ORDER BY timestamp"
+        )
+    )
     for ts, debit, debit_prev, credit, credit_prev in rows:
         for key, prev in ((debit, debit_prev), (credit, credit_prev)):
             if prev != last.get(key, 0):
@@ -208,7 +249,9 @@ def account_chains_are_whole(connection: Connection) -> list[str]:
                     f" whose previous transfer is {last.get(key, 0)}"
                 )
             last[key] = ts
-    for key, account_id, head in _rows(connection, "SELECT timestamp, id, last_transfer FROM accounts"):
+    for key, account_id, head in _rows(
+        connection, "SELECT timestamp, id, last_transfer FROM accounts"
+    ):
         if head != last.get(key, 0):  # type: ignore[call-overload]
             problems.append(
                 f"account {_hex(account_id)} names {head} as its newest transfer,"
@@ -255,7 +298,5 @@ def check_ledger(engine: Engine) -> list[InvariantResult]:
             connection.exec_driver_sql("BEGIN")
         for invariant in INVARIANTS:
             doc = (invariant.__doc__ or "").strip().splitlines()[0]
-            results.append(
-                InvariantResult(invariant.__name__, doc, _limit(invariant(connection)))
-            )
+            results.append(InvariantResult(invariant.__name__, doc, _limit(invariant(connection))))
     return results

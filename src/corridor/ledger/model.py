@@ -107,7 +107,9 @@ class CreateTransferResult(StrEnum):
     DEBIT_ACCOUNT_NOT_FOUND = "debit_account_not_found"
     CREDIT_ACCOUNT_NOT_FOUND = "credit_account_not_found"
     ACCOUNTS_MUST_HAVE_THE_SAME_LEDGER = "accounts_must_have_the_same_ledger"
-    TRANSFER_MUST_HAVE_THE_SAME_LEDGER_AS_ACCOUNTS = "transfer_must_have_the_same_ledger_as_accounts"
+    TRANSFER_MUST_HAVE_THE_SAME_LEDGER_AS_ACCOUNTS = (
+        "transfer_must_have_the_same_ledger_as_accounts"
+    )
     PENDING_TRANSFER_NOT_FOUND = "pending_transfer_not_found"
     PENDING_TRANSFER_NOT_PENDING = "pending_transfer_not_pending"
     PENDING_TRANSFER_HAS_DIFFERENT_DEBIT_ACCOUNT_ID = (

@@ -31,8 +31,21 @@ from corridor.ledger.repository import (
 
 # Column types for the VALUES lists of the single statement (placeholders are untyped).
 _TRANSFER_TYPES = (
-    "bigint", "uuid", "bigint", "bigint", "bigint", "uuid", "varchar", "integer", "integer",
-    "bigint", "uuid", "bigint", "bigint", "bigint", "bigint",
+    "bigint",
+    "uuid",
+    "bigint",
+    "bigint",
+    "bigint",
+    "uuid",
+    "varchar",
+    "integer",
+    "integer",
+    "bigint",
+    "uuid",
+    "bigint",
+    "bigint",
+    "bigint",
+    "bigint",
 )
 
 
@@ -103,10 +116,10 @@ class PostgresRepository(LedgerRepository):
             self.connection.rollback()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self.connection.execute(sql, params).fetchall()  # type: ignore[arg-type]
+        return self.connection.execute(sql, params).fetchall()
 
     def write(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.connection.execute(sql, params)  # type: ignore[arg-type]
+        self.connection.execute(sql, params)
 
     def advance_clock(self, expected: int, value: int) -> None:
         self.write("SELECT corridor_advance_clock(%s, %s)", (expected, value))
@@ -114,18 +127,19 @@ class PostgresRepository(LedgerRepository):
     def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         rows = list(rows)
         if rows:
-            self.connection.cursor().executemany(sql, rows)  # type: ignore[arg-type]
+            self.connection.cursor().executemany(sql, rows)
 
     def select_in(self, sql: str, values: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
         if not values:
             return iter(())
         sql = sql.replace("{in}", "= ANY(%s::uuid[])")
-        return iter(self.connection.execute(sql, (list(values),)).fetchall())  # type: ignore[arg-type]
+        return iter(self.connection.execute(sql, (list(values),)).fetchall())
 
     def insert_transfer_rows(self, rows: list[tuple[Any, ...]]) -> None:
-        with self.connection.cursor() as cursor, cursor.copy(
-            f"COPY transfers ({TRANSFER_COLUMNS}) FROM STDIN"
-        ) as copy:
+        with (
+            self.connection.cursor() as cursor,
+            cursor.copy(f"COPY transfers ({TRANSFER_COLUMNS}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
 

@@ -126,7 +126,11 @@ class LedgerRepository(ABC):
 
     def last_timestamp(self) -> int:
         """The newest timestamp handed out (locked for the transaction on PostgreSQL)."""
-        return int(self.execute(f"SELECT last_timestamp FROM ledger_clock WHERE id = 1{self.lock_clause()}")[0][0])
+        return int(
+            self.execute(
+                f"SELECT last_timestamp FROM ledger_clock WHERE id = 1{self.lock_clause()}"
+            )[0][0]
+        )
 
     @abstractmethod
     def advance_clock(self, expected: int, value: int) -> None:
@@ -137,24 +141,37 @@ class LedgerRepository(ABC):
 
     def _account(self, row: Sequence[Any]) -> Account:
         return Account(
-            timestamp=row[0], id=self.decode_id(row[1]), ledger=row[2], code=row[3],
+            timestamp=row[0],
+            id=self.decode_id(row[1]),
+            ledger=row[2],
+            code=row[3],
             flags=_ACCOUNT_FLAGS.get(row[4]) or AccountFlags(row[4]),
             user_data_128=self.decode_id(row[5]) if row[5] is not None else 0,
-            user_data_64=from_signed64(row[6]), user_data_32=row[7],
-            debits_pending=row[8], debits_posted=row[9],
-            credits_pending=row[10], credits_posted=row[11], last_transfer=row[12],
+            user_data_64=from_signed64(row[6]),
+            user_data_32=row[7],
+            debits_pending=row[8],
+            debits_posted=row[9],
+            credits_pending=row[10],
+            credits_posted=row[11],
+            last_transfer=row[12],
         )
 
     def _transfer(self, row: Sequence[Any]) -> Transfer:
         decode = self.decode_id
         return Transfer(
-            timestamp=row[0], id=decode(row[1]), debit_account_id=decode(row[2]),
-            credit_account_id=decode(row[3]), amount=row[4],
+            timestamp=row[0],
+            id=decode(row[1]),
+            debit_account_id=decode(row[2]),
+            credit_account_id=decode(row[3]),
+            amount=row[4],
             pending_id=decode(row[5]) if row[5] is not None else 0,
-            ledger=row[6], code=row[7], flags=_TRANSFER_FLAGS.get(row[8]) or TransferFlags(row[8]),
+            ledger=row[6],
+            code=row[7],
+            flags=_TRANSFER_FLAGS.get(row[8]) or TransferFlags(row[8]),
             timeout=row[9],
             user_data_128=decode(row[10]) if row[10] is not None else 0,
-            user_data_64=from_signed64(row[11]), user_data_32=row[12],
+            user_data_64=from_signed64(row[11]),
+            user_data_32=row[12],
         )
 
     def accounts_by_id(self, ids: Iterable[int]) -> dict[int, Account]:
@@ -167,7 +184,10 @@ class LedgerRepository(ABC):
     def stored_transfer_ids(self, ids: Iterable[int]) -> set[int]:
         """Which of `ids` are already stored (a covering look-up in the unique index)."""
         encoded = [self.encode_id(i) for i in ids]
-        return {self.decode_id(row[0]) for row in self.select_in("SELECT id FROM transfers WHERE id {in}", encoded)}
+        return {
+            self.decode_id(row[0])
+            for row in self.select_in("SELECT id FROM transfers WHERE id {in}", encoded)
+        }
 
     def transfers_by_id(self, ids: Iterable[int]) -> dict[int, Transfer]:
         """The stored transfers among `ids`, by id."""
@@ -213,9 +233,21 @@ class LedgerRepository(ABC):
         self.execute_many(
             f"INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ({marks})",
             [
-                (a.timestamp, encode(a.id), a.ledger, a.code, int(a.flags),
-                 encode(a.user_data_128) if a.user_data_128 else None,
-                 to_signed64(a.user_data_64), a.user_data_32, 0, 0, 0, 0, 0)
+                (
+                    a.timestamp,
+                    encode(a.id),
+                    a.ledger,
+                    a.code,
+                    int(a.flags),
+                    encode(a.user_data_128) if a.user_data_128 else None,
+                    to_signed64(a.user_data_64),
+                    a.user_data_32,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                )
                 for a in accounts
             ],
         )
@@ -224,11 +256,23 @@ class LedgerRepository(ABC):
         """A batch's applied transfers as rows of TRANSFER_COLUMNS."""
         encode = self.encode_id
         return [
-            (ts, encode(t.id), dr, cr, t.amount,
-             encode(t.pending_id) if t.pending_id else None, t.ledger, t.code, int(t.flags),
-             t.timeout, encode(t.user_data_128) if t.user_data_128 else None,
-             to_signed64(t.user_data_64) if t.user_data_64 else 0, t.user_data_32,
-             dr_prev, cr_prev)
+            (
+                ts,
+                encode(t.id),
+                dr,
+                cr,
+                t.amount,
+                encode(t.pending_id) if t.pending_id else None,
+                t.ledger,
+                t.code,
+                int(t.flags),
+                t.timeout,
+                encode(t.user_data_128) if t.user_data_128 else None,
+                to_signed64(t.user_data_64) if t.user_data_64 else 0,
+                t.user_data_32,
+                dr_prev,
+                cr_prev,
+            )
             for ts, t, dr, cr, dr_prev, cr_prev in applied
         ]
 
@@ -236,8 +280,14 @@ class LedgerRepository(ABC):
     def balance_rows(accounts: Iterable[Account]) -> list[tuple[int, int, int, int, int, int]]:
         """(key, debits_pending, debits_posted, credits_pending, credits_posted, last_transfer)."""
         return [
-            (a.timestamp, a.debits_pending, a.debits_posted, a.credits_pending,
-             a.credits_posted, a.last_transfer)
+            (
+                a.timestamp,
+                a.debits_pending,
+                a.debits_posted,
+                a.credits_pending,
+                a.credits_posted,
+                a.last_transfer,
+            )
             for a in accounts
         ]
 
@@ -262,10 +312,17 @@ class LedgerRepository(ABC):
 
     @staticmethod
     def history_rows(history: Sequence[tuple[Account, AccountBalance]]) -> list[tuple[int, ...]]:
-        """(account key, timestamp, debits_pending, debits_posted, credits_pending, credits_posted)."""
+        """(account key, timestamp, debits_pending, debits_posted, credits_pending,
+        credits_posted)."""
         return [
-            (a.timestamp, b.timestamp, b.debits_pending, b.debits_posted,
-             b.credits_pending, b.credits_posted)
+            (
+                a.timestamp,
+                b.timestamp,
+                b.debits_pending,
+                b.debits_posted,
+                b.credits_pending,
+                b.credits_posted,
+            )
             for a, b in history
         ]
 

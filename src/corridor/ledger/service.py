@@ -10,7 +10,13 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from corridor.ledger.engine import Effects, Snapshot, apply_accounts, apply_transfers, expire_pendings
+from corridor.ledger.engine import (
+    Effects,
+    Snapshot,
+    apply_accounts,
+    apply_transfers,
+    expire_pendings,
+)
 from corridor.ledger.model import (
     BATCH_MAX,
     ID_MAX,
@@ -22,11 +28,13 @@ from corridor.ledger.model import (
     Transfer,
     TransferPage,
 )
+from corridor.ledger.postgres import PostgresRepository
 from corridor.ledger.repository import (
     ClockMovedError,
     LedgerRepository,
     StoredTransferIdError,
 )
+from corridor.ledger.sqlite import SqliteRepository
 from corridor.money import is_currency
 
 PAGE_MAX = 1000
@@ -34,7 +42,7 @@ _SMALL_BATCH = 64  # up to this many events, a batch is written in as few round 
 _CACHE_MAX = 1_000_000  # accounts kept in memory between batches
 
 
-class _RetryWithStoredIds(Exception):
+class _CarefulRetryNeededError(Exception):
     """The optimistic attempt met an id that was already stored."""
 
 
@@ -51,11 +59,7 @@ def open_repository(engine: Engine) -> tuple[LedgerRepository, Any]:
     owner = engine.raw_connection()
     connection = owner.driver_connection
     if engine.dialect.name == "sqlite":
-        from corridor.ledger.sqlite import SqliteRepository
-
         return SqliteRepository(connection), owner  # type: ignore[arg-type]
-    from corridor.ledger.postgres import PostgresRepository
-
     return PostgresRepository(connection), owner  # type: ignore[arg-type]
 
 
@@ -124,7 +128,9 @@ class Ledger:
         """
         repo = self.repo
         trusting = (
-            trusting and size <= _SMALL_BATCH and repo.round_trips_cost
+            trusting
+            and size <= _SMALL_BATCH
+            and repo.round_trips_cost
             and self._accounts_as_of >= 0
         )
         try:
@@ -176,7 +182,7 @@ class Ledger:
             return []
         try:
             return self._create_transfers(batch, optimistic=True)
-        except (_RetryWithStoredIds, StoredTransferIdError, ClockMovedError):
+        except (_CarefulRetryNeededError, StoredTransferIdError, ClockMovedError):
             return self._create_transfers(batch, optimistic=False)
 
     def _create_transfers(
@@ -215,14 +221,15 @@ class Ledger:
                 batch, snapshot, now=clock.now, last_timestamp=clock.base, is_currency=is_currency
             )
             if clock.trusted and any(r is not CreateTransferResult.OK for r in results):
-                raise _RetryWithStoredIds
+                raise _CarefulRetryNeededError
             if optimistic:
                 rejected = {
-                    t.id for t, r in zip(batch, results, strict=True)
+                    t.id
+                    for t, r in zip(batch, results, strict=True)
                     if r is not CreateTransferResult.OK and 0 < t.id < ID_MAX
                 }
                 if rejected and repo.stored_transfer_ids(rejected - snapshot.transfers.keys()):
-                    raise _RetryWithStoredIds
+                    raise _CarefulRetryNeededError
             if effects.transfers:
                 clock.write(effects, effects.transfers[-1][0])
         return results
@@ -285,7 +292,11 @@ class Ledger:
         with self.repo.read():
             found = self.repo.accounts_by_id([account_id]) if 0 < account_id <= ID_MAX else {}
             account = found.get(account_id)
-            if account is None or account.timestamp > as_of or not account.flags & AccountFlags.HISTORY:
+            if (
+                account is None
+                or account.timestamp > as_of
+                or not account.flags & AccountFlags.HISTORY
+            ):
                 return None
             kept = self.repo.balance_as_of(account_id, as_of)
         return kept or AccountBalance(account.timestamp, 0, 0, 0, 0)

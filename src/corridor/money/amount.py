@@ -142,5 +142,9 @@ class Money:
 
     def __str__(self) -> str:
         exponent = Decimal(1).scaleb(-self.currency.minor_unit)
-        shown = self.amount.quantize(exponent) if self.amount.quantize(exponent) == self.amount else self.amount
+        shown = (
+            self.amount.quantize(exponent)
+            if self.amount.quantize(exponent) == self.amount
+            else self.amount
+        )
         return f"{shown:,} {self.currency.code}"

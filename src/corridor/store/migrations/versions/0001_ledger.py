@@ -75,7 +75,8 @@ def _one_currency_foreign_keys() -> list[sa.ForeignKeyConstraint]:
         return []
     return [
         sa.ForeignKeyConstraint(
-            [side, "ledger"], ["accounts.timestamp", "accounts.ledger"],
+            [side, "ledger"],
+            ["accounts.timestamp", "accounts.ledger"],
             name=f"transfers_{side}_same_ledger",
         )
         for side in ("debit_account", "credit_account")
@@ -176,8 +177,11 @@ def upgrade() -> None:
     op.create_table(
         "pending_transfers",
         sa.Column(
-            "timestamp", Key, sa.ForeignKey("transfers.timestamp"),
-            primary_key=True, autoincrement=False,
+            "timestamp",
+            Key,
+            sa.ForeignKey("transfers.timestamp"),
+            primary_key=True,
+            autoincrement=False,
         ),
         sa.Column("status", sa.String(8), nullable=False),
         sa.Column("expires_at", sa.BigInteger, nullable=False),
@@ -187,7 +191,9 @@ def upgrade() -> None:
         ),
     )
     op.create_index(
-        "pending_transfers_open_by_expiry", "pending_transfers", ["expires_at"],
+        "pending_transfers_open_by_expiry",
+        "pending_transfers",
+        ["expires_at"],
         sqlite_where=sa.text("status = 'pending' AND expires_at > 0"),
         postgresql_where=sa.text("status = 'pending' AND expires_at > 0"),
     )
