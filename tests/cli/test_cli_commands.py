@@ -1,0 +1,150 @@
+"""The `corridor` command as a user calls it: help, errors, check, demo and bench."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+CORRIDOR = shutil.which("corridor")
+COMMANDS = [["demo"], ["check"], ["bench"], ["bench", "ledger"]]
+
+
+def run(args: list[str], cwd: Path, url: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `corridor ARGS` with its own database, as a user would."""
+    assert CORRIDOR, "the corridor command is not installed (pip install -e .)"
+    env = {**os.environ, "CORRIDOR_DATABASE_URL": url or f"sqlite:///{cwd}/corridor.db"}
+    env.pop("CORRIDOR_DEBUG", None)
+    return subprocess.run(
+        [CORRIDOR, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
+    """Each command explains itself with --help."""
+    result = run([*command, "--help"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout
+    assert len(result.stdout.splitlines()) > 3
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    """The README names every command it ships."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    for command in COMMANDS:
+        assert f"corridor {' '.join(command)}" in readme
+
+
+def test_unknown_command_is_a_clear_error(tmp_path: Path) -> None:
+    """A mistyped command exits non-zero without a traceback."""
+    result = run(["no-such-command"], tmp_path)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "no-such-command" in result.stderr
+
+
+def test_bad_database_url_is_one_line_on_stderr(tmp_path: Path) -> None:
+    """An unusable CORRIDOR_DATABASE_URL is named, not traced back."""
+    result = run(["check"], tmp_path, url="mysql://nobody@localhost/x")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "unsupported database 'mysql'" in result.stderr
+
+
+def test_unreachable_postgres_is_one_line_on_stderr(tmp_path: Path) -> None:
+    """A PostgreSQL server that does not answer is reported plainly."""
+    result = run(["check"], tmp_path, url="postgresql://postgres@127.0.0.1:1/none")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "cannot open the database" in result.stderr
+
+
+def test_check_passes_on_an_empty_database(tmp_path: Path) -> None:
+    """A new database has consistent books."""
+    result = run(["check"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "all 9 invariants hold" in result.stdout
+
+
+def test_demo_twice_then_check_then_tamper(tmp_path: Path) -> None:
+    """The demo books day 1, continues with day 2, and check catches a tampered balance."""
+    first = run(["demo"], tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "Set up a new corridor" in first.stdout
+    assert "Booked business day 1" in first.stdout
+    second = run(["demo"], tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "continuing with business day 2" in second.stdout
+    summary = json.loads((tmp_path / "corridor-demo" / "day-2-summary.json").read_text())
+    assert summary["continued"] is True
+    assert all(summary["invariants"].values())
+    assert summary["results"]["exists"] == 1  # the deliberate retry
+    assert summary["results"]["exceeds_credits"] >= 1
+    assert run(["check"], tmp_path).returncode == 0
+
+    with sqlite3.connect(tmp_path / "corridor.db") as db:
+        db.execute(
+            "UPDATE accounts SET credits_posted = credits_posted + 1"
+            " WHERE timestamp = (SELECT MIN(timestamp) FROM accounts WHERE code = 200)"
+        )
+    broken = run(["check"], tmp_path)
+    assert broken.returncode == 1
+    assert "debits_equal_credits" in broken.stderr
+    assert "balances_match_the_journal" in broken.stderr
+
+
+def test_bench_ledger_prints_one_json_object(tmp_path: Path) -> None:
+    """`corridor bench ledger --json` prints exactly one JSON object with its fields."""
+    result = run(
+        [
+            "bench",
+            "ledger",
+            "--json",
+            "--backend",
+            "sqlite",
+            "--transfers",
+            "3000",
+            "--accounts",
+            "40",
+            "--single",
+            "20",
+        ],
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    for field in (
+        "backend",
+        "transfers",
+        "accounts",
+        "batch_size",
+        "transfers_per_s",
+        "single_per_s",
+        "raw_floor_per_s",
+        "p99_batch_ms",
+    ):
+        assert field in figures
+    assert figures["backend"] == "sqlite"
+    assert figures["transfers"] > 2900
+    assert figures["transfers_per_s"] > 0
+    assert figures["raw_floor_per_s"] > 0
+
+
+def test_bench_rejects_an_unknown_backend(tmp_path: Path) -> None:
+    """A bad option value is a usage error, not a traceback."""
+    result = run(["bench", "ledger", "--backend", "oracle"], tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "sqlite or postgres" in result.stderr
