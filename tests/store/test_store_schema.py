@@ -34,12 +34,13 @@ def books(ledger: Ledger, engine: Engine) -> dict[str, int]:
 
 
 def _insert_transfer(engine: Engine, ts: int, dr: int, cr: int, amount: int, ledger: str) -> None:
-    id_value = "'%032x'" % ts if engine.dialect.name == "postgresql" else f"x'{ts:032x}'"
+    id_value = f"'{ts:032x}'" if engine.dialect.name == "postgresql" else f"x'{ts:032x}'"
     with engine.begin() as c:
         c.execute(
             sa.text(
                 "INSERT INTO transfers (timestamp, id, debit_account, credit_account, amount,"
-                " ledger, code, flags, timeout, user_data_64, user_data_32, debit_prev, credit_prev)"
+                " ledger, code, flags, timeout, user_data_64, user_data_32,"
+                " debit_prev, credit_prev)"
                 f" VALUES ({ts}, {id_value}, {dr}, {cr}, {amount}, '{ledger}', 1, 0, 0, 0, 0, 0, 0)"
             )
         )
@@ -79,7 +80,8 @@ def test_the_database_refuses_a_broken_balance_guard(books: dict[str, int], engi
     with pytest.raises(REFUSED), engine.begin() as c:
         c.execute(
             sa.text(
-                f"UPDATE accounts SET debits_posted = credits_posted + 1 WHERE timestamp = {books['GBP1']}"
+                "UPDATE accounts SET debits_posted = credits_posted + 1"
+                f" WHERE timestamp = {books['GBP1']}"
             )
         )
 
