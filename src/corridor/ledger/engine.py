@@ -161,35 +161,55 @@ class TransferBatch:
     def run(self, batch: Sequence[Transfer]) -> list[CreateTransferResult]:
         """Apply the batch in order, chain by chain, and return one result per transfer."""
         results: list[CreateTransferResult] = [TR.OK] * len(batch)
-        for first, last, closed in chains([t.flags for t in batch]):
-            if first == last and closed:
-                t = batch[first]
-                if not self._plain(t):
-                    results[first] = self.apply(t)
+        plain, apply = self._plain, self.apply
+        n = len(batch)
+        i = 0
+        while i < n:
+            t = batch[i]
+            if not int(t.flags) & _LINKED:  # a chain of one, the common case
+                if not plain(t):
+                    results[i] = apply(t)
+                i += 1
                 continue
-            self.undo = _Undo()
-            mark = (
-                len(self.effects.transfers),
-                len(self.effects.new_pendings),
-                len(self.effects.history),
-                self.timestamp,
-            )
-            failed_at = -1
-            failure = TR.OK
-            for i in range(first, last + 1):
-                failure = (
-                    self.apply(batch[i]) if (closed or i < last) else TR.LINKED_EVENT_CHAIN_OPEN
-                )
-                if failure is not TR.OK:
-                    failed_at = i
-                    break
-            if failed_at >= 0:
-                self.rollback(mark)
-                for i in range(first, last + 1):
-                    results[i] = TR.LINKED_EVENT_FAILED
-                results[failed_at] = failure
-            self.undo = None
+            last = i
+            while last < n and int(batch[last].flags) & _LINKED:
+                last += 1
+            closed = last < n
+            last = min(last, n - 1)
+            self._chain(batch, results, i, last, closed=closed)
+            i = last + 1
         return results
+
+    def _chain(
+        self,
+        batch: Sequence[Transfer],
+        results: list[CreateTransferResult],
+        first: int,
+        last: int,
+        *,
+        closed: bool,
+    ) -> None:
+        """Apply the linked chain batch[first..last] whole, or roll it back and say why."""
+        self.undo = _Undo()
+        mark = (
+            len(self.effects.transfers),
+            len(self.effects.new_pendings),
+            len(self.effects.history),
+            self.timestamp,
+        )
+        failed_at = -1
+        failure = TR.OK
+        for i in range(first, last + 1):
+            failure = self.apply(batch[i]) if (closed or i < last) else TR.LINKED_EVENT_CHAIN_OPEN
+            if failure is not TR.OK:
+                failed_at = i
+                break
+        if failed_at >= 0:
+            self.rollback(mark)
+            for i in range(first, last + 1):
+                results[i] = TR.LINKED_EVENT_FAILED
+            results[failed_at] = failure
+        self.undo = None
 
     def _plain(self, t: Transfer) -> bool:
         """Apply `t` at once when it is a plain transfer that every rule plainly accepts.
