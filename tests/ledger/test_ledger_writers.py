@@ -15,6 +15,7 @@ from corridor.ledger import (
     CreateTransferResult,
     Ledger,
     Transfer,
+    TransferFlags,
 )
 from corridor.ledger.invariants import check_ledger
 
@@ -93,3 +94,21 @@ def test_accounts_created_by_another_writer_are_found(engine: Engine) -> None:
     assert first.lookup_accounts([9])[0].credits_posted == 50
     first.close()
     second.close()
+
+
+def test_a_retried_linked_chain_answers_exists_for_each_event(ledger: Ledger) -> None:
+    """Resending a whole applied chain reads as one answer; a chain half new still fails whole."""
+    _setup(ledger)
+    linked = Transfer(800, 2, 3, 40, "GBP", 1, flags=TransferFlags.LINKED)
+    chain = [linked, Transfer(801, 3, 1, 40, "GBP", 1)]
+    assert ledger.create_transfers(chain) == [T.OK, T.OK]
+    assert ledger.create_transfers(chain) == [T.EXISTS, T.EXISTS]
+    # The same first leg chained to a new second leg: the chain cannot be half applied.
+    assert ledger.create_transfers([linked, Transfer(802, 3, 1, 40, "GBP", 1)]) == [
+        T.EXISTS,
+        T.LINKED_EVENT_FAILED,
+    ]
+    assert ledger.lookup_transfers([802]) == []
+    # A retry with an altered leg is no retry.
+    altered = [linked, Transfer(801, 3, 1, 41, "GBP", 1)]
+    assert ledger.create_transfers(altered) == [T.EXISTS, T.LINKED_EVENT_FAILED]

@@ -206,10 +206,28 @@ class TransferBatch:
                 break
         if failed_at >= 0:
             self.rollback(mark)
-            for i in range(first, last + 1):
-                results[i] = TR.LINKED_EVENT_FAILED
-            results[failed_at] = failure
+            if failed_at == first and failure is TR.EXISTS and closed and self._stored_as_sent(
+                batch[first : last + 1]
+            ):
+                # A retried chain: every event is already stored as sent. It reads as one
+                # answer, `exists` for each, rather than a chain that failed.
+                results[first : last + 1] = [TR.EXISTS] * (last + 1 - first)
+            else:
+                for i in range(first, last + 1):
+                    results[i] = TR.LINKED_EVENT_FAILED
+                results[failed_at] = failure
         self.undo = None
+
+    def _stored_as_sent(self, chain: Sequence[Transfer]) -> bool:
+        """Whether every transfer of `chain` is stored already with the fields sent."""
+        for t in chain:
+            existing = self.new.get(t.id) or self.stored.get(t.id)
+            if existing is None:
+                return False
+            same = _same_settlement if int(t.flags) & (_POST | _VOID) else _same_move
+            if not same(t, existing):
+                return False
+        return True
 
     def _plain(self, t: Transfer) -> bool:
         """Apply `t` at once when it is a plain transfer that every rule plainly accepts.
