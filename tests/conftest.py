@@ -9,7 +9,7 @@ and fail in CI (CI=true): a store the suite promises to test is never silently d
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
@@ -101,3 +101,9 @@ def ledger(engine: Engine) -> Iterator[Ledger]:
     """A ledger on the test's empty database."""
     with Ledger(engine) as ledger:
         yield ledger
+
+
+@pytest.fixture
+def reset() -> Callable[[Engine], None]:
+    """A function that empties the ledger's tables, for tests that need many fresh starts."""
+    return reset_ledger
