@@ -237,7 +237,7 @@ def test_ledger_agrees_with_the_model(
     run_state_machine_as_test(
         LedgerMachine,
         settings=settings(
-            max_examples=60 if backend == "sqlite" else 30,
+            max_examples=150 if backend == "sqlite" else 75,
             stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],
