@@ -206,8 +206,11 @@ class TransferBatch:
                 break
         if failed_at >= 0:
             self.rollback(mark)
-            if failed_at == first and failure is TR.EXISTS and closed and self._stored_as_sent(
-                batch[first : last + 1]
+            if (
+                failed_at == first
+                and failure is TR.EXISTS
+                and closed
+                and self._stored_as_sent(batch[first : last + 1])
             ):
                 # A retried chain: every event is already stored as sent. It reads as one
                 # answer, `exists` for each, rather than a chain that failed.

@@ -276,6 +276,10 @@ class LedgerRepository(ABC):
             for ts, t, dr, cr, dr_prev, cr_prev in applied
         ]
 
+    def insert_transfers(self, applied: Sequence[Applied]) -> None:
+        """Write a batch's applied transfers (a store may specialise the common shapes)."""
+        self.insert_transfer_rows(self.transfer_rows(applied))
+
     @staticmethod
     def balance_rows(accounts: Iterable[Account]) -> list[tuple[int, int, int, int, int, int]]:
         """(key, debits_pending, debits_posted, credits_pending, credits_posted, last_transfer)."""
@@ -329,7 +333,7 @@ class LedgerRepository(ABC):
     def write_effects(self, effects: Effects, expected: int, value: int) -> None:
         """Write a batch's effects and move the clock from `expected` to `value`."""
         if effects.transfers:
-            self.insert_transfer_rows(self.transfer_rows(effects.transfers))
+            self.insert_transfers(effects.transfers)
         balances = self.balance_rows(effects.accounts.values())
         if balances:
             self.update_balance_rows(balances)

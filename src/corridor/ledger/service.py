@@ -152,7 +152,7 @@ class Ledger:
     def _load_accounts(self, ids: set[int]) -> dict[int, Account]:
         """The cached accounts, completed with any of `ids` that are stored but not cached."""
         cache = self._accounts
-        missing = [i for i in ids if i not in cache]
+        missing = [i for i in ids if i not in cache and 0 < i <= ID_MAX]
         if missing:
             cache.update(self.repo.accounts_by_id(missing))
         return cache
@@ -200,18 +200,17 @@ class Ledger:
         """
         repo = self.repo
         with self._write(len(batch), trusting=optimistic) as clock:
-            event_ids = {t.id for t in batch if 0 < t.id < ID_MAX}
-            pending_ids = {t.pending_id for t in batch if 0 < t.pending_id < ID_MAX}
+            pending_ids = {t.pending_id for t in batch if t.pending_id}
+            pending_ids = {i for i in pending_ids if 0 < i < ID_MAX}
             pendings = repo.pendings_by_id(pending_ids) if pending_ids else {}
             account_ids = {t.debit_account_id for t in batch}
-            account_ids.update(t.credit_account_id for t in batch)
-            account_ids = {i for i in account_ids if 0 < i <= ID_MAX}
+            account_ids.update([t.credit_account_id for t in batch])
             for record in pendings.values():
                 account_ids.add(record.transfer.debit_account_id)
                 account_ids.add(record.transfer.credit_account_id)
             stored_ids = pending_ids - pendings.keys()
             if not optimistic:
-                stored_ids |= repo.stored_transfer_ids(event_ids)
+                stored_ids |= repo.stored_transfer_ids({t.id for t in batch if 0 < t.id < ID_MAX})
             snapshot = Snapshot(
                 accounts=self._load_accounts(account_ids),
                 transfers=repo.transfers_by_id(stored_ids) if stored_ids else {},
@@ -220,9 +219,10 @@ class Ledger:
             results, effects = apply_transfers(
                 batch, snapshot, now=clock.now, last_timestamp=clock.base, is_currency=is_currency
             )
-            if clock.trusted and any(r is not CreateTransferResult.OK for r in results):
+            all_ok = results.count(CreateTransferResult.OK) == len(results)
+            if clock.trusted and not all_ok:
                 raise _CarefulRetryNeededError
-            if optimistic:
+            if optimistic and not all_ok:
                 rejected = {
                     t.id
                     for t, r in zip(batch, results, strict=True)

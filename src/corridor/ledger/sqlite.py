@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from corridor.ledger.engine import Applied
 from corridor.ledger.repository import (
     TRANSFER_COLUMNS,
     ClockMovedError,
@@ -30,7 +31,6 @@ class SqliteRepository(LedgerRepository):
     def __init__(self, connection: sqlite3.Connection) -> None:
         connection.isolation_level = None
         self.connection = connection
-        self._insert_transfer = f"INSERT INTO transfers ({TRANSFER_COLUMNS}) VALUES {{rows}}"
 
     def encode_id(self, value: int) -> bytes:
         return value.to_bytes(16, "big")
@@ -82,13 +82,49 @@ class SqliteRepository(LedgerRepository):
             marks = ", ".join("?" * len(chunk))
             yield from self.connection.execute(sql.replace("{in}", f"IN ({marks})"), chunk)
 
-    def insert_transfer_rows(self, rows: list[tuple[Any, ...]]) -> None:
+    def insert_transfers(self, applied: Sequence[Applied]) -> None:
+        # Most transfers are plain (no flags, hold, timeout or user data): their rows bind
+        # 9 values instead of 15, which SQLite takes about 0.5 microseconds faster a row.
+        plain: list[Any] = []
+        other: list[Applied] = []
+        add = plain.extend
+        for row in applied:
+            ts, t, dr, cr, dr_prev, cr_prev = row
+            if (
+                int(t.flags)
+                or t.pending_id
+                or t.timeout
+                or t.user_data_128
+                or t.user_data_64
+                or t.user_data_32
+            ):
+                other.append(row)
+            else:
+                add(
+                    (
+                        ts,
+                        t.id.to_bytes(16, "big"),
+                        dr,
+                        cr,
+                        t.amount,
+                        t.ledger,
+                        t.code,
+                        dr_prev,
+                        cr_prev,
+                    )
+                )
         try:
-            _many_rows(self.connection, self._insert_transfer, "", rows, _ROWS_PER_INSERT)
+            _insert_many(self.connection, _PLAIN_INSERT, _PLAIN_ROW, plain, 9)
+            if other:
+                self.insert_transfer_rows(self.transfer_rows(other))
         except sqlite3.IntegrityError as exc:
             if "transfers.id" in str(exc):
                 raise StoredTransferIdError(str(exc)) from exc
             raise
+
+    def insert_transfer_rows(self, rows: list[tuple[Any, ...]]) -> None:
+        flat = [value for row in rows for value in row]
+        _insert_many(self.connection, _FULL_INSERT, _FULL_ROW, flat, 15)
 
     def update_balance_rows(self, rows: list[tuple[int, int, int, int, int, int]]) -> None:
         self.connection.executemany(
@@ -101,14 +137,18 @@ class SqliteRepository(LedgerRepository):
         return ""  # BEGIN IMMEDIATE already holds the database's write lock
 
 
-def _many_rows(
-    connection: sqlite3.Connection, head: str, tail: str, rows: Sequence[Sequence[Any]], per: int
+_FULL_INSERT = f"INSERT INTO transfers ({TRANSFER_COLUMNS}) VALUES "
+_FULL_ROW = "(" + ", ".join("?" * 15) + ")"
+_PLAIN_INSERT = _FULL_INSERT
+_PLAIN_ROW = "(?, ?, ?, ?, ?, NULL, ?, ?, 0, 0, NULL, 0, 0, ?, ?)"
+
+
+def _insert_many(
+    connection: sqlite3.Connection, head: str, row: str, flat: list[Any], width: int
 ) -> None:
-    """Run `head … tail` with `{rows}` replaced by up to `per` rows of placeholders at a time."""
-    if not rows:
-        return
-    one = "(" + ", ".join("?" * len(rows[0])) + ")"
-    for start in range(0, len(rows), per):
-        part = rows[start : start + per]
-        sql = head.replace("{rows}", ", ".join([one] * len(part))) + tail
-        connection.execute(sql, [value for row in part for value in row])
+    """INSERT `flat` (rows of `width` values, one after another) up to _ROWS_PER_INSERT
+    rows a statement."""
+    per = _ROWS_PER_INSERT * width
+    for start in range(0, len(flat), per):
+        part = flat[start : start + per]
+        connection.execute(head + ", ".join([row] * (len(part) // width)), part)
