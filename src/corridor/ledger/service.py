@@ -43,7 +43,8 @@ _CACHE_MAX = 1_000_000  # accounts kept in memory between batches
 
 
 class _CarefulRetryNeededError(Exception):
-    """The optimistic attempt met an id that was already stored."""
+    """The optimistic attempt cannot stand: it met a stored id, or refused an event on
+    accounts it had not read under the lock. The batch is decided again, carefully."""
 
 
 class BatchTooLargeError(ValueError):
@@ -100,6 +101,9 @@ class Ledger:
     The ledger keeps the accounts it has seen in memory between batches. That copy is
     trusted only while the ledger's clock still reads what this instance last wrote:
     any other writer advances the clock, and the copy is dropped.
+
+    A Ledger holds one database connection: use one per thread or process (any number
+    of them may write to the same database at once).
     """
 
     def __init__(self, engine: Engine, *, clock: Any = _now) -> None:
