@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from corridor.ledger import Account, AccountFlags, Ledger, Transfer
-from corridor.store import StoreError, backend_of, make_engine, upgrade
+from corridor.store import StoreError, backend_of, display_url, make_engine, upgrade
 
 # Integrity errors as each driver raises them, through SQLAlchemy.
 REFUSED = (sa.exc.IntegrityError, sa.exc.InternalError)
@@ -112,3 +112,13 @@ def test_sqlite_creates_the_folder_for_its_file(tmp_path: object) -> None:
     engine = make_engine(f"sqlite:///{tmp_path}/new/folder/books.db")
     upgrade(engine)
     engine.dispose()
+
+
+def test_passwords_are_never_shown() -> None:
+    """What the commands print of the database URL hides its password."""
+    shown = display_url("postgresql://teller:s3cret@db.example:5432/books")
+    assert "s3cret" not in shown
+    assert "teller" in shown
+    with pytest.raises(StoreError) as refused:
+        backend_of("mysql://teller:s3cret@db.example/books")
+    assert "s3cret" not in str(refused.value)

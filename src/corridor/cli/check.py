@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from corridor.ledger.invariants import check_ledger
-from corridor.store import database_url, make_engine, upgrade
+from corridor.store import display_url, make_engine, upgrade
 
 
 def check() -> None:
@@ -17,7 +17,7 @@ def check() -> None:
     results = check_ledger(engine)
     engine.dispose()
     console = Console()
-    table = Table(title=f"Invariants of {database_url()}", title_justify="left")
+    table = Table(title=f"Invariants of {display_url()}", title_justify="left")
     table.add_column("invariant")
     table.add_column("holds")
     table.add_column("what breaks it")

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from corridor.demo import DemoResult, run_demo
-from corridor.store import database_url, make_engine, upgrade
+from corridor.store import display_url, make_engine, upgrade
 
 
 def demo(
@@ -25,7 +25,7 @@ def demo(
     console = Console()
     engine = make_engine()
     upgrade(engine)
-    console.print(f"Books: [bold]{database_url()}[/]")
+    console.print(f"Books: [bold]{display_url()}[/]")
     with Progress(
         TextColumn("{task.description:32}"),
         BarColumn(),

@@ -10,8 +10,17 @@ from corridor.store.database import (
     StoreError,
     backend_of,
     database_url,
+    display_url,
     make_engine,
     upgrade,
 )
 
-__all__ = ["Backend", "StoreError", "backend_of", "database_url", "make_engine", "upgrade"]
+__all__ = [
+    "Backend",
+    "StoreError",
+    "backend_of",
+    "database_url",
+    "display_url",
+    "make_engine",
+    "upgrade",
+]

@@ -31,6 +31,15 @@ def database_url() -> str:
     return os.environ.get("CORRIDOR_DATABASE_URL") or DEFAULT_URL
 
 
+def display_url(url: str | None = None) -> str:
+    """The database URL as it may be shown to a person: never with its password."""
+    url = url or database_url()
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "(not a database URL)"
+
+
 def backend_of(url: str) -> Backend:
     """Which store a URL names; anything but SQLite or PostgreSQL is refused."""
     try:
@@ -41,7 +50,9 @@ def backend_of(url: str) -> Backend:
         return Backend.SQLITE
     if name in ("postgresql", "postgres"):
         return Backend.POSTGRES
-    raise StoreError(f"unsupported database {name!r} in {url!r}: use sqlite:/// or postgresql://")
+    raise StoreError(
+        f"unsupported database {name!r} in {display_url(url)}: use sqlite:/// or postgresql://"
+    )
 
 
 def make_engine(url: str | None = None) -> Engine:
