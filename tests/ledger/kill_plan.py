@@ -52,35 +52,20 @@ def plan() -> list[list[Transfer]]:
             next_id += 1
             dr, cr = rng.sample(range(2, ACCOUNTS + 1), 2)
             kind = rng.random()
-            if kind < 0.1:
+            amount = rng.randrange(1, 1000)
+            if kind < 0.1:  # a hold, settled two batches later
                 opened.append(next_id)
                 batch.append(
-                    Transfer(
-                        next_id,
-                        dr,
-                        cr,
-                        rng.randrange(1, 1000),
-                        "GBP",
-                        3,
-                        flags=TransferFlags.PENDING,
-                    )
+                    Transfer(next_id, dr, cr, amount, "GBP", 3, flags=TransferFlags.PENDING)
                 )
-            elif kind < 0.25:
+            elif kind < 0.25:  # a linked pair: a payment and its fee
                 batch.append(
-                    Transfer(
-                        next_id,
-                        dr,
-                        cr,
-                        rng.randrange(1, 1000),
-                        "GBP",
-                        2,
-                        flags=TransferFlags.LINKED,
-                    )
+                    Transfer(next_id, dr, cr, amount, "GBP", 2, flags=TransferFlags.LINKED)
                 )
                 next_id += 1
                 batch.append(Transfer(next_id, cr, SOURCE, rng.randrange(1, 50), "GBP", 2))
             else:
-                batch.append(Transfer(next_id, dr, cr, rng.randrange(1, 1000), "GBP", 1))
+                batch.append(Transfer(next_id, dr, cr, amount, "GBP", 1))
         if b >= 2:
             for pending in holds[b - 2]:
                 next_id += 1
