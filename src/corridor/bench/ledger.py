@@ -51,7 +51,14 @@ def bench_database(backend: Backend, postgres_url: str | None) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="corridor-bench-") as folder:
             yield f"sqlite:///{folder}/bench.db"
         return
-    admin = postgres_url or os.environ.get("CORRIDOR_BENCH_POSTGRES_URL") or DEFAULT_POSTGRES
+    configured = os.environ.get("CORRIDOR_DATABASE_URL", "")
+    on_configured_server = configured if configured.startswith("postgres") else None
+    admin = (
+        postgres_url
+        or os.environ.get("CORRIDOR_BENCH_POSTGRES_URL")
+        or on_configured_server
+        or DEFAULT_POSTGRES
+    )
     admin = admin.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
