@@ -149,7 +149,8 @@ def _raw_floor(engine: Engine, n_accounts: int, transfers: list[Transfer], batch
                     "UPDATE raw_accounts r SET balance = r.balance + v.delta FROM"
                     " (SELECT k, SUM(d) AS delta FROM unnest(%s::bigint[], %s::bigint[]) AS u(k, d)"
                     " GROUP BY k) v WHERE r.id = v.k",
-                    (keys, deltas),
+                    # as array literals, the way the ledger passes its own arrays
+                    tuple("{" + ",".join(map(str, column)) + "}" for column in (keys, deltas)),
                 )
                 conn.commit()
         return len(rows) / (time.perf_counter() - started)

@@ -133,7 +133,8 @@ class PostgresRepository(LedgerRepository):
         if not values:
             return iter(())
         sql = sql.replace("{in}", "= ANY(%s::uuid[])")
-        return iter(self.connection.execute(sql, (list(values),)).fetchall())
+        literal = "{" + ",".join(values) + "}"  # hex ids: cheaper than psycopg's list dumper
+        return iter(self.connection.execute(sql, (literal,)).fetchall())
 
     def insert_transfer_rows(self, rows: list[tuple[Any, ...]]) -> None:
         with (
@@ -146,13 +147,16 @@ class PostgresRepository(LedgerRepository):
     def update_balance_rows(self, rows: list[tuple[int, int, int, int, int, int]]) -> None:
         if not rows:
             return
-        columns = list(zip(*rows, strict=True))
+        # Each column goes as one array literal built here: psycopg's own list dumper
+        # costs about a microsecond an element, which at 8,000 accounts a batch was most
+        # of the UPDATE's time.
+        columns = ["{" + ",".join(map(str, column)) + "}" for column in zip(*rows, strict=True)]
         self.write(
             "UPDATE accounts AS a SET debits_pending = v.dp, debits_posted = v.dpo,"
             " credits_pending = v.cp, credits_posted = v.cpo, last_transfer = v.last"
             " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],"
             " %s::bigint[]) AS v(key, dp, dpo, cp, cpo, last) WHERE a.timestamp = v.key",
-            [list(c) for c in columns],
+            columns,
         )
 
     def write_effects(self, effects: Effects, expected: int, value: int) -> None:

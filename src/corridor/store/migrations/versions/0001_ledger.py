@@ -34,11 +34,16 @@ PENDING, POST, VOID = 2, 4, 8  # TransferFlags
 ONE_CURRENCY_TRIGGER = """
 CREATE FUNCTION corridor_transfers_one_currency() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- Each (account, currency) pair of the batch once: a batch touches far fewer
+    -- accounts than it has legs, and each probe of accounts costs.
     IF EXISTS (
-        SELECT 1 FROM new_transfers n
-        LEFT JOIN accounts d ON d.timestamp = n.debit_account
-        LEFT JOIN accounts c ON c.timestamp = n.credit_account
-        WHERE d.ledger IS DISTINCT FROM n.ledger OR c.ledger IS DISTINCT FROM n.ledger
+        SELECT 1 FROM (
+            SELECT debit_account AS account, ledger FROM new_transfers
+            UNION
+            SELECT credit_account, ledger FROM new_transfers
+        ) n
+        LEFT JOIN accounts a ON a.timestamp = n.account
+        WHERE a.ledger IS DISTINCT FROM n.ledger
     ) THEN
         RAISE EXCEPTION 'transfers_one_currency: a transfer moves one currency between'
             ' existing accounts on its own ledger' USING ERRCODE = 'check_violation';
