@@ -29,7 +29,7 @@ from corridor.ledger.repository import (
     StoredTransferIdError,
 )
 
-# Column types for the VALUES lists of the single statement (placeholders are untyped).
+# Column types for the VALUES lists of the single statement (bound parameters come untyped).
 _TRANSFER_TYPES = (
     "bigint",
     "uuid",
@@ -69,7 +69,7 @@ def _values(rows: Sequence[Sequence[Any]], types: Sequence[str]) -> str:
 class PostgresRepository(LedgerRepository):
     """Ledger SQL over a psycopg 3 connection."""
 
-    placeholder = "%s"
+    bind_mark = "%s"
     round_trips_cost = True
 
     def __init__(self, connection: psycopg.Connection[Any]) -> None:

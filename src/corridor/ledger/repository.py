@@ -66,7 +66,7 @@ class ClockMovedError(Exception):
 class LedgerRepository(ABC):
     """The SQL of one ledger connection. Every method runs inside the caller's transaction."""
 
-    placeholder = "?"
+    bind_mark = "?"
     round_trips_cost = False
     """Whether each statement costs a network round trip (worth avoiding for small batches)."""
 
@@ -211,7 +211,7 @@ class LedgerRepository(ABC):
 
     def lapsed_pendings(self, now: int, limit: int) -> list[PendingRecord]:
         """Open holds whose timeout has passed at `now`, oldest first."""
-        p = self.placeholder
+        p = self.bind_mark
         sql = (
             f"SELECT p.status, p.expires_at, {_TRANSFER_SELECT[7:]}"
             " JOIN pending_transfers p ON p.timestamp = t.timestamp"
@@ -229,7 +229,7 @@ class LedgerRepository(ABC):
     def insert_accounts(self, accounts: Sequence[Account]) -> None:
         """Insert newly created accounts."""
         encode = self.encode_id
-        marks = ", ".join([self.placeholder] * 13)
+        marks = ", ".join([self.bind_mark] * 13)
         self.execute_many(
             f"INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ({marks})",
             [
@@ -338,7 +338,7 @@ class LedgerRepository(ABC):
         if balances:
             self.update_balance_rows(balances)
         new_pendings, settled = self.pending_rows(effects)
-        p = self.placeholder
+        p = self.bind_mark
         if new_pendings:
             self.execute_many(
                 "INSERT INTO pending_transfers (timestamp, status, expires_at)"
@@ -365,7 +365,7 @@ class LedgerRepository(ABC):
     ) -> list[Transfer]:
         """Up to `limit` of an account's transfers, newest first, older than `before` and
         newer than `since`, found by walking the account's chain of transfers."""
-        p = self.placeholder
+        p = self.bind_mark
         if before is None:
             start = account.last_transfer
         else:
@@ -393,7 +393,7 @@ class LedgerRepository(ABC):
 
     def balance_as_of(self, account_id: int, timestamp: int) -> AccountBalance | None:
         """A `history` account's balances just after the last change at or before `timestamp`."""
-        p = self.placeholder
+        p = self.bind_mark
         rows = self.execute(
             "SELECT b.timestamp, b.debits_pending, b.debits_posted, b.credits_pending,"
             " b.credits_posted FROM account_balances b JOIN accounts a ON a.timestamp = b.account"

@@ -26,7 +26,7 @@ _ROWS_PER_INSERT = 500
 class SqliteRepository(LedgerRepository):
     """Ledger SQL over a `sqlite3` connection in autocommit mode (we issue BEGIN ourselves)."""
 
-    placeholder = "?"
+    bind_mark = "?"
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         connection.isolation_level = None
