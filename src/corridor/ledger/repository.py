@@ -98,7 +98,7 @@ class LedgerRepository(ABC):
 
     @abstractmethod
     def write(self, sql: str, params: Sequence[Any] = ()) -> None:
-        """Run one statement that returns nothing (it may be sent later, with the commit)."""
+        """Run one statement whose rows, if any, are not needed."""
 
     @abstractmethod
     def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
@@ -110,8 +110,8 @@ class LedgerRepository(ABC):
 
     @abstractmethod
     def insert_transfer_rows(self, rows: list[tuple[Any, ...]]) -> None:
-        """Write a batch's transfer rows (TRANSFER_COLUMNS order); raise
-        StoredTransferIdError when one of their ids is already stored."""
+        """Write a batch's transfer rows (TRANSFER_COLUMNS order). An id stored already
+        surfaces as StoredTransferIdError, at the latest when the transaction ends."""
 
     @abstractmethod
     def update_balance_rows(self, rows: list[tuple[int, int, int, int, int, int]]) -> None:
@@ -135,7 +135,7 @@ class LedgerRepository(ABC):
     @abstractmethod
     def advance_clock(self, expected: int, value: int) -> None:
         """Set the clock to `value` if it still reads `expected`, else raise ClockMovedError
-        (possibly only when the transaction commits)."""
+        (at the latest when the transaction ends)."""
 
     # -- loading --------------------------------------------------------------------------
 
