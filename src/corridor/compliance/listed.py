@@ -1,0 +1,88 @@
+"""What a sanctions list says about each listed party, whatever format it came in."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+
+class ListFormatError(ValueError):
+    """A list file must follow its published format; the error names the file and where."""
+
+    def __init__(self, path: Path | str, where: str, problem: str) -> None:
+        super().__init__(f"{path}: {where}: {problem}")
+        self.path = str(path)
+        self.where = where
+        self.problem = problem
+
+
+class NameKind(StrEnum):
+    """How a list presents a name."""
+
+    PRIMARY = "primary"
+    ALIAS = "alias"  # a strong alias: a.k.a., f.k.a., n.k.a., "good quality"
+    WEAK_ALIAS = "weak_alias"  # a low-quality alias, which lists warn may over-match
+    ORIGINAL_SCRIPT = "original_script"  # the name in its own script (Arabic, Chinese…)
+
+
+class EntityType(StrEnum):
+    """What kind of party an entry lists."""
+
+    PERSON = "person"
+    ENTITY = "entity"
+    VESSEL = "vessel"
+    AIRCRAFT = "aircraft"
+
+
+@dataclass(frozen=True, slots=True)
+class ListedName:
+    """One name of a listed party, as the list writes it."""
+
+    name: str
+    kind: NameKind
+
+
+@dataclass(frozen=True, slots=True)
+class ListedEntry:
+    """A listed party: its id on the list, names, and identifying details."""
+
+    entry_id: str
+    entity_type: EntityType
+    names: tuple[ListedName, ...]
+    dates_of_birth: tuple[str, ...] = ()
+    """As the list gives them: `YYYY-MM-DD`, `YYYY`, or a range `YYYY..YYYY`."""
+    countries: tuple[str, ...] = ()
+    programmes: tuple[str, ...] = ()
+    reference: str = ""
+    listed_on: str = ""
+    remarks: str = ""
+
+    @property
+    def primary_name(self) -> str:
+        """The name the list leads with."""
+        return self.names[0].name
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedList:
+    """A list file (or set of files) parsed whole, with what identifies its version."""
+
+    source: str
+    """Which list: `ofac-sdn`, `un`, `uk`, `internal`."""
+    published: str
+    """The list's own publication stamp, as it gives it (empty when it gives none)."""
+    checksum: str
+    """SHA-256 over the files' bytes, in order: the version's fingerprint."""
+    files: tuple[str, ...]
+    entries: tuple[ListedEntry, ...]
+
+
+def checksum(paths: Iterable[Path]) -> str:
+    """SHA-256 over the bytes of `paths`, in order."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
