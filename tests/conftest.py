@@ -22,7 +22,15 @@ from corridor.store import make_engine, upgrade
 ADMIN_URL = os.environ.get(
     "CORRIDOR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-LEDGER_TABLES = ("account_balances", "pending_transfers", "transfers", "accounts")
+# Every table, children first: emptied between tests that share a PostgreSQL database.
+TABLES = (
+    "sanctions_entries",
+    "sanctions_list_versions",
+    "account_balances",
+    "pending_transfers",
+    "transfers",
+    "accounts",
+)
 
 
 def _admin_conninfo() -> str:
@@ -32,7 +40,8 @@ def _admin_conninfo() -> str:
 @pytest.fixture(scope="session")
 def postgres_url(worker_id: str) -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this test session (per xdist worker)."""
-    name = f"corridor_test_{worker_id}"
+    # The process id keeps two test runs on one server (or their xdist workers) apart.
+    name = f"corridor_test_{worker_id}_{os.getpid()}"
     try:
         with psycopg.connect(_admin_conninfo(), autocommit=True, connect_timeout=5) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -59,9 +68,9 @@ def worker_id(request: pytest.FixtureRequest) -> str:
 
 
 def reset_ledger(engine: Engine) -> None:
-    """Empty the ledger's tables (cheaper than a new database per test)."""
+    """Empty every table and reset the ledger's clock (cheaper than a new database)."""
     with engine.begin() as connection:
-        for table in LEDGER_TABLES:
+        for table in TABLES:
             connection.execute(sa.text(f"DELETE FROM {table}"))
         connection.execute(sa.text("UPDATE ledger_clock SET last_timestamp = 0"))
 

@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 
 CORRIDOR = shutil.which("corridor")
-COMMANDS = [["demo"], ["check"], ["bench"], ["bench", "ledger"]]
+COMMANDS = [
+    ["demo"],
+    ["check"],
+    ["bench"],
+    ["bench", "ledger"],
+    ["lists"],
+    ["lists", "load"],
+    ["lists", "show"],
+]
 
 
 def run(args: list[str], cwd: Path, url: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -13,7 +13,8 @@ import traceback
 import typer
 from rich.console import Console
 
-from corridor.cli import bench, check, demo
+from corridor.cli import bench, check, demo, lists
+from corridor.compliance import ListFormatError
 from corridor.ledger import BatchTooLargeError
 from corridor.money import MoneyError
 from corridor.store import StoreError
@@ -28,8 +29,9 @@ app = typer.Typer(
 app.command("demo")(demo.demo)
 app.command("check")(check.check)
 app.add_typer(bench.app, name="bench")
+app.add_typer(lists.app, name="lists")
 
-USER_ERRORS = (StoreError, MoneyError, BatchTooLargeError)
+USER_ERRORS = (StoreError, MoneyError, BatchTooLargeError, ListFormatError)
 stderr = Console(stderr=True)
 
 
