@@ -1,5 +1,5 @@
-"""Compliance: sanctions lists in their published formats (screening, cases and limits
-are still to come; see the screening issue)."""
+"""Compliance: sanctions lists in their published formats, and names in the forms a
+screener compares (matching, cases and limits are still to come)."""
 
 from corridor.compliance.listed import (
     EntityType,
@@ -9,6 +9,7 @@ from corridor.compliance.listed import (
     NameKind,
     ParsedList,
 )
+from corridor.compliance.names import NameForms, NameInputError, name_forms
 from corridor.compliance.ofac import parse_ofac_csv
 from corridor.compliance.un import parse_un_xml
 
@@ -17,8 +18,11 @@ __all__ = [
     "ListFormatError",
     "ListedEntry",
     "ListedName",
+    "NameForms",
+    "NameInputError",
     "NameKind",
     "ParsedList",
+    "name_forms",
     "parse_ofac_csv",
     "parse_un_xml",
 ]
