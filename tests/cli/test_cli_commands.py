@@ -20,6 +20,7 @@ COMMANDS = [
     ["lists"],
     ["lists", "load"],
     ["lists", "show"],
+    ["screen"],
 ]
 
 

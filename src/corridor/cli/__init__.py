@@ -13,8 +13,8 @@ import traceback
 import typer
 from rich.console import Console
 
-from corridor.cli import bench, check, demo, lists
-from corridor.compliance import ListFormatError
+from corridor.cli import bench, check, demo, lists, screen
+from corridor.compliance import ListFormatError, NameInputError
 from corridor.ledger import BatchTooLargeError
 from corridor.money import MoneyError
 from corridor.store import StoreError
@@ -30,8 +30,9 @@ app.command("demo")(demo.demo)
 app.command("check")(check.check)
 app.add_typer(bench.app, name="bench")
 app.add_typer(lists.app, name="lists")
+app.command("screen")(screen.screen)
 
-USER_ERRORS = (StoreError, MoneyError, BatchTooLargeError, ListFormatError)
+USER_ERRORS = (StoreError, MoneyError, BatchTooLargeError, ListFormatError, NameInputError)
 stderr = Console(stderr=True)
 
 
