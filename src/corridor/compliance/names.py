@@ -122,10 +122,13 @@ def _check(name: str) -> str:
             f"a name of {len(name):,} characters is longer than the {MAX_NAME_LENGTH} allowed"
         )
     for position, char in enumerate(name):
-        if unicodedata.category(char) in ("Cc", "Cf") and char not in "\t\n\r":
+        if unicodedata.category(char) == "Cc" and char not in "\t\n\r":
             raise NameInputError(
                 f"control character U+{ord(char):04X} at position {position} in the name"
             )
+    # Format characters (zero-width joiners, bidi marks) shape how a name is shown in
+    # its script, not what it says: they are dropped, not refused.
+    name = "".join(c for c in name if unicodedata.category(c) != "Cf")
     name = unicodedata.normalize("NFKC", name).strip()
     if not name:
         raise NameInputError("the name is empty")
