@@ -157,3 +157,14 @@ def test_bench_rejects_an_unknown_backend(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "sqlite or postgres" in result.stderr
+
+
+def test_a_long_error_stays_on_one_line(tmp_path: Path) -> None:
+    """However long the message, the error is one line on stderr (no wrapping)."""
+    long_path = tmp_path / ("deep-folder-name-" * 6) / "list.xml"
+    long_path.parent.mkdir(parents=True)
+    long_path.write_text("not xml at all", encoding="utf-8")
+    result = run(["lists", "load", "--format", "un-xml", str(long_path)], tmp_path)
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert str(long_path) in result.stderr

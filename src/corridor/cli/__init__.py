@@ -41,7 +41,7 @@ def main() -> None:
     try:
         app()
     except USER_ERRORS as exc:
-        stderr.print(f"[bold red]error:[/] {exc}", highlight=False)
+        stderr.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         stderr.print("interrupted")
@@ -53,5 +53,6 @@ def main() -> None:
             f"[bold red]internal error:[/] {type(exc).__name__}: {exc}"
             " (set CORRIDOR_DEBUG=1 for the traceback)",
             highlight=False,
+            soft_wrap=True,
         )
         sys.exit(70)

@@ -33,6 +33,7 @@ def check() -> None:
         Console(stderr=True).print(
             f"[bold red]{len(broken)} invariant(s) broken:[/] " + ", ".join(r.name for r in broken),
             highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(1)
     console.print(f"[green]all {len(results)} invariants hold[/]")

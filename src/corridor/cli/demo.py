@@ -47,7 +47,8 @@ def demo(
     broken = [i for i in result.invariants if not i.holds]
     if broken:
         Console(stderr=True).print(
-            "[bold red]the books are inconsistent:[/] " + ", ".join(i.name for i in broken)
+            "[bold red]the books are inconsistent:[/] " + ", ".join(i.name for i in broken),
+            soft_wrap=True,
         )
         raise typer.Exit(1)
 
