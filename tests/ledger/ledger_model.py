@@ -92,13 +92,19 @@ class Model:
         stored = self.books.transfers.get(int(t["id"]))
         return stored is not None and self._same(t, stored)
 
-    @staticmethod
-    def _same(t: dict[str, int | str], stored: dict[str, object]) -> bool:
+    def _same(self, t: dict[str, int | str], stored: dict[str, object]) -> bool:
         if int(t["flags"]) & (POST | VOID):
+            hold = self.books.transfers.get(int(t["pending_id"]))
+            if hold is None:
+                return False
+            # A post of 0 is the whole hold; a void is always the whole hold.
+            meant = (
+                (int(t["amount"]) or hold["amount"]) if int(t["flags"]) & POST else hold["amount"]
+            )
             return (
                 stored["flags"] == t["flags"]
                 and stored["pending_id"] == t["pending_id"]
-                and (t["amount"] == 0 or stored["amount"] == t["amount"])
+                and stored["amount"] == meant
             )
         return all(stored[k] == t[k] for k in ("dr", "cr", "amount", "ledger", "flags"))
 

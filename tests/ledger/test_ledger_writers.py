@@ -112,3 +112,20 @@ def test_a_retried_linked_chain_answers_exists_for_each_event(ledger: Ledger) ->
     # A retry with an altered leg is no retry.
     altered = [linked, Transfer(801, 3, 1, 41, "GBP", 1)]
     assert ledger.create_transfers(altered) == [T.EXISTS, T.LINKED_EVENT_FAILED]
+
+
+def test_a_retried_whole_post_is_not_an_earlier_partial_post(ledger: Ledger) -> None:
+    """Post 10 of a 30 hold, then send the same id as 'post it all': not the same transfer."""
+    _setup(ledger)
+    assert ledger.create_transfers(
+        [Transfer(900, 1, 3, 30, "GBP", 1, flags=TransferFlags.PENDING)]
+    ) == [T.OK]
+    partial = Transfer(901, pending_id=900, amount=10, flags=TransferFlags.POST_PENDING_TRANSFER)
+    assert ledger.create_transfers([partial]) == [T.OK]
+    whole = Transfer(901, pending_id=900, flags=TransferFlags.POST_PENDING_TRANSFER)
+    assert ledger.create_transfers([whole]) == [T.EXISTS_WITH_DIFFERENT_FIELDS]
+    assert ledger.create_transfers([partial]) == [T.EXISTS]
+    with_data = Transfer(
+        901, pending_id=900, amount=10, user_data_64=7, flags=TransferFlags.POST_PENDING_TRANSFER
+    )
+    assert ledger.create_transfers([with_data]) == [T.EXISTS_WITH_DIFFERENT_FIELDS]

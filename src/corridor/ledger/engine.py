@@ -227,8 +227,11 @@ class TransferBatch:
             existing = self.new.get(t.id) or self.stored.get(t.id)
             if existing is None:
                 return False
-            same = _same_settlement if int(t.flags) & (_POST | _VOID) else _same_move
-            if not same(t, existing):
+            if int(t.flags) & (_POST | _VOID):
+                record = self.pendings.get(t.pending_id)
+                if record is None or not _same_move(_as_settled(t, record.transfer), existing):
+                    return False
+            elif not _same_move(t, existing):
                 return False
         return True
 
@@ -457,9 +460,11 @@ class TransferBatch:
                 return TR.EXCEEDS_PENDING_TRANSFER_AMOUNT
         elif t.amount and t.amount != p.amount:
             return TR.PENDING_TRANSFER_HAS_DIFFERENT_AMOUNT
+        settlement = _as_settled(t, p)
         existing = self.new.get(t.id) or self.stored.get(t.id)
         if existing is not None:
-            return TR.EXISTS if _same_settlement(t, existing) else TR.EXISTS_WITH_DIFFERENT_FIELDS
+            same = _same_move(settlement, existing)
+            return TR.EXISTS if same else TR.EXISTS_WITH_DIFFERENT_FIELDS
         if record.status is PendingStatus.POSTED:
             return TR.PENDING_TRANSFER_ALREADY_POSTED
         if record.status is PendingStatus.VOIDED:
@@ -468,26 +473,12 @@ class TransferBatch:
             record.expires_at and record.expires_at <= self.now
         ):
             return TR.PENDING_TRANSFER_EXPIRED
-        amount = (t.amount or p.amount) if phase & _POST else p.amount
+        amount = settlement.amount
         dr = self.accounts[p.debit_account_id]
         cr = self.accounts[p.credit_account_id]
         self._touch(dr)
         self._touch(cr)
-        timestamp = self._record(
-            replace(
-                t,
-                debit_account_id=p.debit_account_id,
-                credit_account_id=p.credit_account_id,
-                ledger=p.ledger,
-                code=p.code,
-                amount=amount,
-                user_data_128=t.user_data_128 or p.user_data_128,
-                user_data_64=t.user_data_64 or p.user_data_64,
-                user_data_32=t.user_data_32 or p.user_data_32,
-            ),
-            dr,
-            cr,
-        )
+        timestamp = self._record(settlement, dr, cr)
         dr.debits_pending -= p.amount
         cr.credits_pending -= p.amount
         if phase & _POST:
@@ -547,25 +538,24 @@ def _same_move(t: Transfer, e: Transfer) -> bool:
     )
 
 
-def _same_settlement(t: Transfer, e: Transfer) -> bool:
-    """A retried post or void matches when every field the caller gave matches the stored one."""
-    return (
-        int(t.flags) == int(e.flags)
-        and t.pending_id == e.pending_id
-        and t.timeout == e.timeout
-        and (not t.amount or t.amount == e.amount)
-        and all(
-            not given or given == kept
-            for given, kept in (
-                (t.debit_account_id, e.debit_account_id),
-                (t.credit_account_id, e.credit_account_id),
-                (t.ledger, e.ledger),
-                (t.code, e.code),
-                (t.user_data_128, e.user_data_128),
-                (t.user_data_64, e.user_data_64),
-                (t.user_data_32, e.user_data_32),
-            )
-        )
+def _as_settled(t: Transfer, hold: Transfer) -> Transfer:
+    """A post or void as it is stored: what the caller left empty taken from the hold.
+
+    A post's amount 0 is the whole hold; a void's amount is always the hold's. A retry
+    is the same transfer only if this filled-in form equals the stored one, so a retried
+    "post it all" does not answer `exists` for an earlier partial post.
+    """
+    post = int(t.flags) & _POST
+    return replace(
+        t,
+        debit_account_id=hold.debit_account_id,
+        credit_account_id=hold.credit_account_id,
+        ledger=hold.ledger,
+        code=hold.code,
+        amount=(t.amount or hold.amount) if post else hold.amount,
+        user_data_128=t.user_data_128 or hold.user_data_128,
+        user_data_64=t.user_data_64 or hold.user_data_64,
+        user_data_32=t.user_data_32 or hold.user_data_32,
     )
 
 
