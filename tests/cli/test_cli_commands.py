@@ -21,6 +21,7 @@ COMMANDS = [
     ["lists", "load"],
     ["lists", "show"],
     ["screen"],
+    ["bench", "screening"],
 ]
 
 
@@ -168,3 +169,34 @@ def test_a_long_error_stays_on_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1
     assert str(long_path) in result.stderr
+
+
+def test_bench_screening_prints_one_json_object(tmp_path: Path) -> None:
+    """`corridor bench screening --json` measures quality and speed on the real lists."""
+    data = Path(__file__).parents[2] / ".." / "shared" / "sanctions"
+    result = run(
+        ["bench", "screening", "--json", "--negatives", "300", "--data", str(data)], tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    for field in (
+        "list_entries",
+        "names",
+        "names_per_s",
+        "recall",
+        "precision",
+        "false_positive_rate",
+        "threshold",
+    ):
+        assert field in figures
+    assert figures["list_entries"] == 7379 + 1003
+    assert figures["names"] == 1366 + 300
+    assert figures["recall"] > 0.95
+
+
+def test_bench_screening_without_its_data_is_one_clear_error(tmp_path: Path) -> None:
+    """A missing data folder is named, not traced back."""
+    result = run(["bench", "screening", "--json", "--data", str(tmp_path / "nowhere")], tmp_path)
+    assert result.returncode == 1
+    assert "benchmark data not found" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -13,6 +13,7 @@ import traceback
 import typer
 from rich.console import Console
 
+from corridor.bench.screening import BenchDataError
 from corridor.cli import bench, check, demo, lists, screen
 from corridor.compliance import ListFormatError, NameInputError
 from corridor.ledger import BatchTooLargeError
@@ -32,7 +33,14 @@ app.add_typer(bench.app, name="bench")
 app.add_typer(lists.app, name="lists")
 app.command("screen")(screen.screen)
 
-USER_ERRORS = (StoreError, MoneyError, BatchTooLargeError, ListFormatError, NameInputError)
+USER_ERRORS = (
+    StoreError,
+    MoneyError,
+    BatchTooLargeError,
+    ListFormatError,
+    NameInputError,
+    BenchDataError,
+)
 stderr = Console(stderr=True)
 
 
