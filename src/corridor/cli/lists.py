@@ -19,7 +19,10 @@ app = typer.Typer(
 
 @app.command("load")
 def load(
-    path: Annotated[Path, typer.Argument(help="The list file (UN XML) or folder (OFAC CSV).")],
+    path: Annotated[
+        Path,
+        typer.Argument(help="The list file (UN XML, UK CSV, internal CSV) or folder (OFAC CSV)."),
+    ],
     list_format: Annotated[ListFormat, typer.Option("--format", help="The file's format.")],
 ) -> None:
     """Parse a list whole and record it as the list's new version (nothing, if malformed)."""

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from corridor.compliance.internal import parse_internal_csv
 from corridor.compliance.listed import (
     EntityType,
     ListedEntry,
@@ -26,6 +27,7 @@ from corridor.compliance.listed import (
     ParsedList,
 )
 from corridor.compliance.ofac import parse_ofac_csv
+from corridor.compliance.uk import parse_uk_csv
 from corridor.compliance.un import parse_un_xml
 
 _metadata = sa.MetaData()
@@ -56,9 +58,16 @@ class ListFormat(StrEnum):
 
     OFAC_CSV = "ofac-csv"
     UN_XML = "un-xml"
+    UK_CSV = "uk-csv"
+    INTERNAL_CSV = "internal-csv"
 
 
-PARSERS = {ListFormat.OFAC_CSV: parse_ofac_csv, ListFormat.UN_XML: parse_un_xml}
+PARSERS = {
+    ListFormat.OFAC_CSV: parse_ofac_csv,
+    ListFormat.UN_XML: parse_un_xml,
+    ListFormat.UK_CSV: parse_uk_csv,
+    ListFormat.INTERNAL_CSV: parse_internal_csv,
+}
 
 
 @dataclass(frozen=True, slots=True)
