@@ -43,7 +43,7 @@ def _index() -> ScreeningIndex:
                 EntityType.PERSON,
                 (
                     ListedName("OUYANG, Nana", NameKind.PRIMARY),
-                    ListedName("NANA O", NameKind.WEAK_ALIAS),
+                    ListedName("NANA THE SINGER", NameKind.WEAK_ALIAS),
                 ),
             ),
             ListedEntry(
@@ -102,7 +102,7 @@ def test_supporting_and_contradicting_evidence() -> None:
 
 def test_a_weak_alias_counts_for_less() -> None:
     """Low-quality aliases are discounted, and the discount is named."""
-    result = screen_name(_index(), "Nana O")
+    result = screen_name(_index(), "Nana the Singer")
     top = result["candidates"][0]
     assert top["entry_id"] == "P2"
     assert top["score"] == pytest.approx(0.9)

@@ -5,6 +5,12 @@ Candidate generation never scans the whole list: each listed name form is indexe
 character trigrams of its tokens, and only the forms that share the most trigrams with
 the query are scored. Scoring compares every form of the query with every form of the
 listed name (token order ignored) and keeps the best pair, which the explanation names.
+
+Chinese personal names take their own path (`chinese_names`): when both the query and a
+listed name read as one, they are compared syllable by syllable across characters,
+pinyin, Cantonese and Wade-Giles, and candidates come from an index of family names by
+character. Letter similarity would both miss "Chan Tai Man" for "Chen Dawen" and put
+"Zhang Wei" close to "Zhang Lei".
 """
 
 from __future__ import annotations
@@ -14,12 +20,14 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from corridor.compliance.chinese_names import ChineseName, chinese_name, score_chinese_names
 from corridor.compliance.listed import EntityType, ListedEntry, NameKind
 from corridor.compliance.lists import ListVersion
 from corridor.compliance.names import NameInputError, name_forms
 
-MATCHER_VERSION = "trigram-token-sort/1"
+MATCHER_VERSION = "trigram-token-sort+chinese-syllables/2"
 CANDIDATES = 50  # name forms scored per query form, at most
+COMMON_GRAM = 1_000  # forms sharing a trigram, beyond which it no longer picks candidates
 WEAK_ALIAS_FACTOR = 0.9  # lists warn that low-quality aliases over-match
 
 
@@ -57,6 +65,17 @@ class _Form:
     kind: NameKind
     entry: ListedEntry
     version: ListVersion
+    chinese: bool = False
+    """The listed name reads as a Chinese personal name (compared on the Chinese path)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _ChineseForm:
+    reading: ChineseName
+    name: str
+    kind: NameKind
+    entry: ListedEntry
+    version: ListVersion
 
 
 def _trigrams(form: str) -> set[str]:
@@ -74,6 +93,9 @@ class ScreeningIndex:
     versions: list[ListVersion] = field(default_factory=list)
     forms: list[_Form] = field(default_factory=list)
     grams: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    chinese: list[_ChineseForm] = field(default_factory=list)
+    families: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    """Chinese names by every character their family name may be written with."""
 
     def add(self, version: ListVersion, entries: list[ListedEntry]) -> None:
         """Index every name of every entry of one list version."""
@@ -84,11 +106,36 @@ class ScreeningIndex:
                     forms = name_forms(listed.name).forms
                 except NameInputError:
                     continue  # a listed "name" with nothing to compare (e.g. only punctuation)
+                reading = (
+                    chinese_name(listed.name) if entry.entity_type is EntityType.PERSON else None
+                )
+                if reading is not None:
+                    self.chinese.append(
+                        _ChineseForm(reading, listed.name, listed.kind, entry, version)
+                    )
+                    for char in reading.family_keys():
+                        self.families[char].append(len(self.chinese) - 1)
                 for form in forms:
-                    self.forms.append(_Form(form, listed.name, listed.kind, entry, version))
+                    self.forms.append(
+                        _Form(form, listed.name, listed.kind, entry, version, reading is not None)
+                    )
                     position = len(self.forms) - 1
                     for gram in _trigrams(form):
                         self.grams[gram].append(position)
+
+    def _sharing(self, query: str) -> Counter[int]:
+        """Listed forms by how many of the query's trigrams they share.
+
+        Trigrams carried by more than COMMON_GRAM forms (" al", "mad") tell candidates
+        apart least and cost most to count: they are left out while the query has at
+        least three rarer ones.
+        """
+        postings = sorted((self.grams.get(g, ()) for g in _trigrams(query)), key=len)
+        rare = [p for p in postings if len(p) <= COMMON_GRAM]
+        shared: Counter[int] = Counter()
+        for posting in rare if len(rare) >= 3 else postings:
+            shared.update(posting)
+        return shared
 
     def screen(
         self,
@@ -100,15 +147,30 @@ class ScreeningIndex:
     ) -> tuple[tuple[str, ...], list[Candidate]]:
         """The query's forms, and the candidates scoring above zero, best first (one per entry)."""
         query_forms = name_forms(name).forms
+        reading = chinese_name(name) if entity_type is not EntityType.ENTITY else None
         best: dict[tuple[int, str], Candidate] = {}
+
+        def keep(candidate: Candidate, version: int) -> None:
+            key = (version, candidate.entry_id)
+            if key not in best or candidate.score > best[key].score:
+                best[key] = candidate
+
         for query in query_forms:
-            shared = Counter(p for g in _trigrams(query) for p in self.grams.get(g, ()))
+            shared = self._sharing(query)
             for position, _count in shared.most_common(CANDIDATES):
                 listed = self.forms[position]
+                if reading is not None and reading.consistent and listed.chinese:
+                    continue  # two Chinese names: compared on the Chinese path below
                 candidate = self._score(query, listed, entity_type, country, year_of_birth)
-                key = (listed.version.version, listed.entry.entry_id)
-                if key not in best or candidate.score > best[key].score:
-                    best[key] = candidate
+                keep(candidate, listed.version.version)
+        if reading is not None:
+            positions = {p for char in reading.family_keys() for p in self.families.get(char, ())}
+            for position in sorted(positions):
+                chinese = self.chinese[position]
+                candidate = self._score_chinese(
+                    reading, chinese, entity_type, country, year_of_birth
+                )
+                keep(candidate, chinese.version.version)
         ranked = sorted(best.values(), key=lambda c: (-c.score, c.list, c.entry_id))
         return query_forms, [c for c in ranked if c.score > 0]
 
@@ -116,37 +178,77 @@ class ScreeningIndex:
     def _score(
         query: str, listed: _Form, entity_type: EntityType | None, country: str, year_of_birth: str
     ) -> Candidate:
+        # Word order aside; and for a company, word breaks aside too: it is written
+        # "Haiyang Maoyi" as often as "Hai Yang Mao Yi".
         name_score = fuzz.token_sort_ratio(query, listed.form) / 100
+        company = listed.entry.entity_type is not EntityType.PERSON
+        if company and query.count(" ") != listed.form.count(" "):
+            joined = fuzz.ratio(query.replace(" ", ""), listed.form.replace(" ", "")) / 100
+            name_score = max(name_score, joined)
         explanation: dict[str, object] = {
+            "method": "token-sort",
             "query_form": query,
             "listed_form": listed.form,
             "listed_name_kind": listed.kind.value,
             "name_similarity": round(name_score, 4),
         }
-        score = name_score
-        if listed.kind is NameKind.WEAK_ALIAS:
-            score *= WEAK_ALIAS_FACTOR
-            explanation["weak_alias_factor"] = WEAK_ALIAS_FACTOR
-        entry = listed.entry
-        if entity_type is not None and entity_type is not entry.entity_type:
-            score *= 0.8
-            explanation["entity_type"] = f"contradicts: listed as {entry.entity_type.value}"
-        if year_of_birth and entry.dates_of_birth:
-            if any(d.startswith(year_of_birth) or year_of_birth in d for d in entry.dates_of_birth):
-                explanation["date_of_birth"] = "supports: same year"
-            else:
-                score *= 0.85
-                explanation["date_of_birth"] = f"contradicts: listed {list(entry.dates_of_birth)}"
-        if country and entry.countries:
-            if any(country.lower() in c.lower() for c in entry.countries):
-                explanation["country"] = "supports"
-            else:
-                explanation["country"] = f"differs: listed {list(entry.countries)}"
-        return Candidate(
-            round(score, 4),
-            listed.version.source,
-            listed.version.version,
-            entry.entry_id,
-            listed.name,
-            explanation,
-        )
+        return _weighed(name_score, explanation, listed, entity_type, country, year_of_birth)
+
+    @staticmethod
+    def _score_chinese(
+        query: ChineseName,
+        listed: _ChineseForm,
+        entity_type: EntityType | None,
+        country: str,
+        year_of_birth: str,
+    ) -> Candidate:
+        name_score, syllables, read_as = score_chinese_names(query, listed.reading)
+        explanation: dict[str, object] = {
+            "method": "chinese-syllables",
+            "query_form": " ".join(s.text for s in query.syllables),
+            "listed_form": " ".join(s.han or s.text for s in listed.reading.syllables),
+            "listed_name_kind": listed.kind.value,
+            "name_similarity": name_score,
+            "syllables": syllables,
+            "romanisation": read_as,
+        }
+        return _weighed(name_score, explanation, listed, entity_type, country, year_of_birth)
+
+
+def _weighed(
+    name_score: float,
+    explanation: dict[str, object],
+    listed: _Form | _ChineseForm,
+    entity_type: EntityType | None,
+    country: str,
+    year_of_birth: str,
+) -> Candidate:
+    """The name's score weighed with what else is known: alias quality, party type, date
+    of birth and country, each named in the explanation."""
+    score = name_score
+    if listed.kind is NameKind.WEAK_ALIAS:
+        score *= WEAK_ALIAS_FACTOR
+        explanation["weak_alias_factor"] = WEAK_ALIAS_FACTOR
+    entry = listed.entry
+    if entity_type is not None and entity_type is not entry.entity_type:
+        score *= 0.8
+        explanation["entity_type"] = f"contradicts: listed as {entry.entity_type.value}"
+    if year_of_birth and entry.dates_of_birth:
+        if any(d.startswith(year_of_birth) or year_of_birth in d for d in entry.dates_of_birth):
+            explanation["date_of_birth"] = "supports: same year"
+        else:
+            score *= 0.85
+            explanation["date_of_birth"] = f"contradicts: listed {list(entry.dates_of_birth)}"
+    if country and entry.countries:
+        if any(country.lower() in c.lower() for c in entry.countries):
+            explanation["country"] = "supports"
+        else:
+            explanation["country"] = f"differs: listed {list(entry.countries)}"
+    return Candidate(
+        round(score, 4),
+        listed.version.source,
+        listed.version.version,
+        entry.entry_id,
+        listed.name,
+        explanation,
+    )

@@ -20,7 +20,7 @@ MAX_NAME_LENGTH = 500
 """Longer than any listed name: a longer input is a mistake (or an attack), not a name."""
 
 # Two-character family names, which would otherwise be split as family + given.
-_COMPOUND_SURNAMES = frozenset(
+COMPOUND_SURNAMES = frozenset(
     {
         "欧阳",
         "歐陽",
@@ -49,7 +49,7 @@ _COMPOUND_SURNAMES = frozenset(
         "鍾離",
     }
 )
-_CJK_LEGAL_FORMS = (
+CJK_LEGAL_FORMS = (
     "股份有限公司",
     "有限责任公司",
     "有限責任公司",
@@ -58,7 +58,7 @@ _CJK_LEGAL_FORMS = (
     "集團",
     "公司",
 )
-_LEGAL_FORMS = frozenset(
+LEGAL_FORMS = frozenset(
     {
         "ltd",
         "limited",
@@ -92,9 +92,43 @@ _LEGAL_FORMS = frozenset(
         "group",
         "comm",
         "holdings",
+        "public",
+        "liability",
+        "joint",
+        "stock",
+        # 有限公司, 股份, 集团, 有限责任 written in pinyin
+        "youxian",
+        "gongsi",
+        "gufen",
+        "jituan",
+        "zeren",
     }
 )
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Abbreviations companies are listed and paid under, spelled out before comparing
+# ("GUANGZHOU HAIGE COMM GRP" is "Guangzhou Haige Communications Group").
+ABBREVIATIONS = {
+    "comm": "communications",
+    "comms": "communications",
+    "chem": "chemical",
+    "ind": "industry",
+    "inds": "industries",
+    "intl": "international",
+    "hldgs": "holdings",
+    "hldg": "holdings",
+    "tech": "technology",
+    "trdg": "trading",
+    "mfg": "manufacturing",
+    "elec": "electronics",
+    "eng": "engineering",
+    "natl": "national",
+    "dev": "development",
+    "invt": "investment",
+    "mgmt": "management",
+    "svcs": "services",
+    "hk": "hong kong",
+}
+_APOSTROPHES = re.compile(r"['\u2018\u2019\u02bb\u02bc`]")
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -136,8 +170,10 @@ def _check(name: str) -> str:
 
 
 def _latin(text: str, *, whole_name: bool = True) -> str:
-    words = _NOT_WORD.sub(" ", anyascii(text).lower()).split()
-    kept = [w for w in words if w not in _LEGAL_FORMS]
+    # An apostrophe joins (Wade-Giles "Ch'en", "O'Brien", "INT'L"), it does not split.
+    text = _NOT_WORD.sub(" ", anyascii(_APOSTROPHES.sub("", text)).lower())
+    words = " ".join(ABBREVIATIONS.get(w, w) for w in text.split()).split()
+    kept = [w for w in words if w not in LEGAL_FORMS]
     # A name that is nothing but legal forms ("Co. Ltd") keeps them: it has nothing else.
     return " ".join(kept or (words if whole_name else []))
 
@@ -149,16 +185,16 @@ def _pinyin(han: str) -> list[str]:
     with the given name split and joined; anything else (a company) gives its syllables
     spaced and run together.
     """
-    company = any(han.endswith(form) for form in _CJK_LEGAL_FORMS)
-    for form in _CJK_LEGAL_FORMS:
+    company = any(han.endswith(form) for form in CJK_LEGAL_FORMS)
+    for form in CJK_LEGAL_FORMS:
         han = han.removesuffix(form)
-    chars = [c for c in han if _HAN.match(c)]
+    chars = [c for c in han if HAN.match(c)]
     if not chars:
         return []
     syllables = lazy_pinyin("".join(chars))
     if company or not 2 <= len(chars) <= 4:
         return [" ".join(syllables), "".join(syllables)]
-    size = 2 if "".join(chars[:2]) in _COMPOUND_SURNAMES else 1
+    size = 2 if "".join(chars[:2]) in COMPOUND_SURNAMES else 1
     family = "".join(syllables[:size])
     given = syllables[size:]
     if not given:
@@ -178,9 +214,9 @@ def _script(name: str) -> str:
 def name_forms(name: str) -> NameForms:
     """Every form `name` is compared in. Raises NameInputError for what is not a name."""
     name = _check(name)
-    if _HAN.search(name):
+    if HAN.search(name):
         forms = _pinyin(name)
-        latin_rest = _latin(_HAN.sub(" ", name), whole_name=False)
+        latin_rest = _latin(HAN.sub(" ", name), whole_name=False)
         if latin_rest:
             forms.append(latin_rest)
         script = "han"
