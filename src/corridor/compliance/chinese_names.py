@@ -425,8 +425,8 @@ def _romanisations(pairs: list[tuple[Syllable, Syllable]]) -> tuple[str, str] | 
     name with a Cantonese given name is a different name, not another spelling)."""
     possible = _ALL_PAIRS
     for asked, held in pairs:
-        if asked.is_initial or held.is_initial:
-            continue
+        if asked.is_initial or held.is_initial or asked == held:
+            continue  # the same spelling twice says nothing of the romanisation
         meeting = _meet(asked, held)
         if meeting:  # a pair that does not meet at all already scored zero
             possible &= meeting
