@@ -24,6 +24,11 @@ ADMIN_URL = os.environ.get(
 )
 # Every table, children first: emptied between tests that share a PostgreSQL database.
 TABLES = (
+    "cleared_candidates",
+    "frozen_parties",
+    "case_events",
+    "screening_cases",
+    "users",
     "sanctions_entries",
     "sanctions_list_versions",
     "account_balances",

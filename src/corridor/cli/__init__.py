@@ -13,9 +13,14 @@ import traceback
 import typer
 from rich.console import Console
 
+from corridor.access.users import UserError
 from corridor.bench.screening import BenchDataError
 from corridor.cli import bench, check, demo, lists, screen
+from corridor.cli import cases as cases_cli
+from corridor.cli import users as users_cli
 from corridor.compliance import ListFormatError, NameInputError
+from corridor.compliance.cases import CaseError
+from corridor.compliance.payment_screening import PaymentInputError
 from corridor.ledger import BatchTooLargeError
 from corridor.money import MoneyError
 from corridor.store import StoreError
@@ -32,6 +37,9 @@ app.command("check")(check.check)
 app.add_typer(bench.app, name="bench")
 app.add_typer(lists.app, name="lists")
 app.command("screen")(screen.screen)
+app.command("screen-payment")(cases_cli.screen_payment_command)
+app.add_typer(cases_cli.app, name="cases")
+app.add_typer(users_cli.app, name="users")
 
 USER_ERRORS = (
     StoreError,
@@ -40,6 +48,9 @@ USER_ERRORS = (
     ListFormatError,
     NameInputError,
     BenchDataError,
+    PaymentInputError,
+    CaseError,
+    UserError,
 )
 stderr = Console(stderr=True)
 
