@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -43,21 +45,7 @@ def ledger(
     """Batched and one-per-commit transfer rates beside the raw floor of the same stack."""
     if backend not in (None, "sqlite", "postgres"):
         raise typer.BadParameter("must be sqlite or postgres", param_hint="--backend")
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=stderr,
-        transient=json_output,
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def report(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done)
-
+    with _stages(transient=json_output) as report:
         figures = ledger_bench.run(
             ledger_bench.backend_for(backend),
             transfers=transfers,
@@ -70,16 +58,52 @@ def ledger(
     _print(figures, json_output, "corridor bench ledger")
 
 
-def _print(figures: dict[str, object], json_output: bool, title: str) -> None:
+@contextmanager
+def _stages(*, transient: bool) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar per stage of a benchmark, on stderr; yields the `report` callback
+    the bench modules call with (stage, done, total)."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=transient,
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)
+
+        yield report
+
+
+def _print(figures: dict[str, Any], json_output: bool, title: str) -> None:
     if json_output:
         print(json.dumps(figures))
         return
+    console = Console()
     table = Table(title=title, title_justify="left")
     table.add_column("figure")
     table.add_column("value", justify="right")
+    nested = {k: v for k, v in figures.items() if isinstance(v, dict)}
     for key, value in figures.items():
-        table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
-    Console().print(table)
+        if key not in nested:
+            table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
+    console.print(table)
+    # Figures by category (e.g. the Chinese-name set): one row per category.
+    for key, rows in nested.items():
+        columns = sorted({c for row in rows.values() for c in row})
+        by_category = Table(title=key, title_justify="left")
+        by_category.add_column("category")
+        for column in columns:
+            by_category.add_column(column, justify="right")
+        for name, row in rows.items():
+            cells = (row.get(c) for c in columns)
+            by_category.add_row(name, *("–" if v is None else str(v) for v in cells))
+        console.print(by_category)
 
 
 @app.command("screening")
@@ -96,20 +120,6 @@ def screening(
     negatives: Annotated[int, typer.Option(min=1, help="Negative names screened.")] = 50_000,
 ) -> None:
     """Recall, precision, false-positive rate and names per second on real lists."""
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=stderr,
-        transient=json_output,
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def report(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done)
-
+    with _stages(transient=json_output) as report:
         figures = screening_bench.run(data, negatives=negatives, progress=report)
     _print(figures, json_output, "corridor bench screening")
