@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from corridor_cli import assert_one_line_error, run
 
-CORRIDOR = shutil.which("corridor")
 UN = Path(__file__).parents[2] / ".." / "shared" / "sanctions" / "un" / "UN_consolidated.xml"
-COMMANDS = [
-    ["screen-payment"],
-    ["cases"],
-    ["cases", "list"],
-    ["cases", "decide"],
-    ["users"],
-    ["users", "add"],
-]
 PAYMENT = {
     "payment_ref": "E2E-CLI-1",
     "debtor": {"name": "Oliver Grant", "country": "GB", "type": "person"},
@@ -28,50 +18,6 @@ PAYMENT = {
     "creditor_agent": {"bic": "KDBKKPPYXXX"},
     "remittance": "Invoice 42, garments",
 }
-
-
-def run(
-    args: list[str], cwd: Path, url: str | None = None, user: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run `corridor ARGS` on the given database, as a user would."""
-    assert CORRIDOR, "the corridor command is not installed (pip install -e .)"
-    env = {**os.environ, "CORRIDOR_DATABASE_URL": url or f"sqlite:///{cwd}/corridor.db"}
-    env.pop("CORRIDOR_DEBUG", None)
-    env.pop("CORRIDOR_USER", None)
-    if user:
-        env["CORRIDOR_USER"] = user
-    return subprocess.run(
-        [CORRIDOR, *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
-def _one_line_error(result: subprocess.CompletedProcess[str], text: str) -> None:
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert text in result.stderr
-
-
-@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
-def test_every_new_command_has_help(command: list[str], tmp_path: Path) -> None:
-    """Each command explains itself with --help."""
-    result = run([*command, "--help"], tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "Usage" in result.stdout
-    assert len(result.stdout.splitlines()) > 3
-
-
-def test_every_new_command_is_documented_in_the_readme() -> None:
-    """The README's command table names each of them."""
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    for command in COMMANDS:
-        assert f"| `corridor {' '.join(command)}" in readme
 
 
 def test_screen_hold_and_decide_under_four_eyes(database_url: str, tmp_path: Path) -> None:
@@ -104,15 +50,17 @@ def test_screen_hold_and_decide_under_four_eyes(database_url: str, tmp_path: Pat
     proposed = corridor(*decide, "BIC typo: the client banks with HSBC", "--user", "alice")
     assert proposed.returncode == 0, proposed.stderr
     assert "alice proposes false_positive" in proposed.stdout
-    _one_line_error(corridor(*decide, "sure", "--user", "alice"), "a different compliance user")
-    _one_line_error(corridor(*decide, "fine", user="olga"), "only compliance users decide")
-    _one_line_error(corridor(*decide, "fine", user="nobody"), "no user 'nobody'")
+    assert_one_line_error(
+        corridor(*decide, "sure", "--user", "alice"), "a different compliance user"
+    )
+    assert_one_line_error(corridor(*decide, "fine", user="olga"), "only compliance users decide")
+    assert_one_line_error(corridor(*decide, "fine", user="nobody"), "no user 'nobody'")
 
     confirmed = corridor(*decide, "agreed, checked with the client", user="bob")
     assert confirmed.returncode == 0, confirmed.stderr
     assert "proposed by alice, confirmed by bob" in confirmed.stdout
     assert "released" in confirmed.stdout
-    _one_line_error(corridor(*decide, "again", user="alice"), "already closed")
+    assert_one_line_error(corridor(*decide, "again", user="alice"), "already closed")
 
     assert json.loads(corridor("cases", "list", "--json").stdout) == []
     closed = json.loads(corridor("cases", "list", "--status", "released", "--json").stdout)
@@ -159,7 +107,7 @@ def test_a_bad_payment_file_is_one_line_and_exit_1(
     if content is not None:
         path.write_text(content, encoding="utf-8")
     result = run(["screen-payment", str(path)], tmp_path)
-    _one_line_error(result, message)
+    assert_one_line_error(result, message)
     assert str(path) in result.stderr
     assert result.stdout == ""
 
@@ -179,13 +127,13 @@ def test_bad_case_and_user_input_is_one_line_and_exit_1(
     tmp_path: Path, args: list[str], message: str
 ) -> None:
     """Unknown users, malformed BICs and names are one line on stderr."""
-    _one_line_error(run(args, tmp_path), message)
+    assert_one_line_error(run(args, tmp_path), message)
 
 
 def test_an_unknown_case_and_a_taken_user_name(tmp_path: Path) -> None:
     """Unknown case ids and duplicate users are named."""
     add = ["users", "add", "alice", "--role", "compliance", "--institution", "HSBCHKHH"]
     assert run(add, tmp_path).returncode == 0
-    _one_line_error(run(add, tmp_path), "user 'alice' already exists")
+    assert_one_line_error(run(add, tmp_path), "user 'alice' already exists")
     decide = ["cases", "decide", "nope", "--decision", "true-match", "--reason", "x"]
-    _one_line_error(run(decide, tmp_path, user="alice"), "no case 'nope'")
+    assert_one_line_error(run(decide, tmp_path, user="alice"), "no case 'nope'")

@@ -3,42 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
+from corridor_cli import all_commands, run
 
-CORRIDOR = shutil.which("corridor")
-COMMANDS = [
-    ["demo"],
-    ["check"],
-    ["bench"],
-    ["bench", "ledger"],
-    ["lists"],
-    ["lists", "load"],
-    ["lists", "show"],
-    ["screen"],
-    ["bench", "screening"],
-]
-
-
-def run(args: list[str], cwd: Path, url: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `corridor ARGS` with its own database, as a user would."""
-    assert CORRIDOR, "the corridor command is not installed (pip install -e .)"
-    env = {**os.environ, "CORRIDOR_DATABASE_URL": url or f"sqlite:///{cwd}/corridor.db"}
-    env.pop("CORRIDOR_DEBUG", None)
-    return subprocess.run(
-        [CORRIDOR, *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+COMMANDS = all_commands()
+assert len(COMMANDS) >= 15, COMMANDS  # the walk found the app's commands
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
