@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +14,7 @@ from corridor.compliance import EntityType, ListFormatError, NameKind, ParsedLis
 from corridor.compliance.internal import parse_internal_csv
 from corridor.compliance.lists import ListFormat, entries, load_list, versions_in_force
 from corridor.compliance.screening import load_index, screen_name
+from corridor_cli import run
 
 WATCHLIST = Path(__file__).parent / "fixtures" / "internal" / "watchlist.csv"
 HEADER = "id,name,type,aliases,date_of_birth,country,reason"
@@ -241,20 +241,9 @@ def test_screening_finds_the_watch_list_beside_other_lists(engine: Engine) -> No
 
 def test_the_cli_loads_the_watch_list_and_names_a_broken_row(tmp_path: Path) -> None:
     """`corridor lists load --format internal-csv`: a summary, or one error line and exit 1."""
-    corridor = shutil.which("corridor")
-    assert corridor
-    env = {**os.environ, "CORRIDOR_DATABASE_URL": f"sqlite:///{tmp_path}/books.db"}
-    env.pop("CORRIDOR_DEBUG", None)
 
     def load(path: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [corridor, "lists", "load", "--format", "internal-csv", str(path)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        return run(["lists", "load", "--format", "internal-csv", str(path)], tmp_path)
 
     loaded = load(WATCHLIST)
     assert loaded.returncode == 0, loaded.stderr

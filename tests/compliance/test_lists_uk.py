@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,6 +16,7 @@ from corridor.compliance import EntityType, ListedEntry, ListFormatError, NameKi
 from corridor.compliance.lists import ListFormat, entries, load_list, versions_in_force
 from corridor.compliance.screening import load_index, screen_name
 from corridor.compliance.uk import date_of_birth, parse_uk_csv
+from corridor_cli import run
 
 UK = Path(__file__).parent / "fixtures" / "uk" / "UK_Sanctions_List.csv"
 # The columns a small hand-made file carries (a real file has many more).
@@ -450,20 +450,9 @@ def test_screening_finds_the_chinese_person_by_pinyin_and_characters(engine: Eng
 
 def test_the_cli_loads_the_uk_list_and_names_a_broken_row(tmp_path: Path) -> None:
     """`corridor lists load --format uk-csv`: a summary line, or one error line and exit 1."""
-    corridor = shutil.which("corridor")
-    assert corridor
-    env = {**os.environ, "CORRIDOR_DATABASE_URL": f"sqlite:///{tmp_path}/books.db"}
-    env.pop("CORRIDOR_DEBUG", None)
 
     def load(path: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [corridor, "lists", "load", "--format", "uk-csv", str(path)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        return run(["lists", "load", "--format", "uk-csv", str(path)], tmp_path)
 
     loaded = load(UK)
     assert loaded.returncode == 0, loaded.stderr
