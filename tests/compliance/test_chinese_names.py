@@ -79,7 +79,16 @@ def test_a_name_against_characters_names_the_reading() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["Vladimir Putin", "김정은", "Maria", "Jundi", "Shenzhen Huaxin Trading Co Ltd", "有限公司"],
+    [
+        "Vladimir Putin",
+        "김정은",
+        "Maria",
+        "Jundi",
+        "Shenzhen Huaxin Trading Co Ltd",
+        "有限公司",
+        "欧阳",  # a compound family name alone
+        "张",
+    ],
 )
 def test_what_is_not_a_chinese_personal_name_is_not_read_as_one(name: str) -> None:
     """Other scripts, one word, companies: they stay on the ordinary path."""
@@ -106,3 +115,13 @@ def test_a_name_scores_one_against_itself_and_within_bounds(syllables: list[str]
     other = f"{''.join(syllables[1:])} {syllables[0]}"
     assert 0.0 <= _score(name, "zhang lei") <= 1.0
     assert _score(other, name) == 1.0  # family name last
+
+
+@given(st.text(alphabet="张王李陈欧阳司马大文磊伟 -.,'ZhangLeiChanT", max_size=12))
+def test_any_text_of_name_characters_is_read_or_refused_without_failing(text: str) -> None:
+    """Whatever mix of characters, letters and punctuation, reading it never raises, and
+    a name that reads scores 1 against itself."""
+    reading = chinese_name(text)
+    if reading is not None:
+        assert score_chinese_names(reading, reading)[0] == 1.0
+        assert reading.family_keys()

@@ -25,6 +25,11 @@ from corridor.compliance.names import MAX_NAME_LENGTH, NameInputError, name_form
         ("深圳光伏组件有限公司", "shenzhenguangfuzujian"),  # a company: syllables run together
         ("صدام حسين التكريتي", "sdm hsyn ltkryty"),  # other scripts transliterated
         ("Co. Ltd", "co ltd"),  # nothing but legal forms: kept
+        ("GUANGZHOU HAIGE COMM GRP", "guangzhou haige communications"),  # abbreviations
+        ("HK Jinhai Int'l Hldgs Ltd", "hong kong jinhai international"),  # HLDGS: a form
+        ("Xiamen Haiyang Maoyi Youxian Gongsi", "xiamen haiyang maoyi"),  # pinyin legal form
+        ("Hsi Chin-p'ing", "hsi chin ping"),  # an apostrophe joins, it does not split
+        ("Lim Eng Hock", "lim eng hock"),  # ENG is a family name, not "engineering"
     ],
 )
 def test_a_name_yields_the_forms_it_is_compared_in(name: str, form: str) -> None:

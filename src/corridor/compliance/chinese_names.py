@@ -54,6 +54,10 @@ COMMON_SURNAMES = (
 )
 
 
+# Family names read otherwise than their characters' usual reading (单 Shan, not dan).
+SURNAME_READINGS = "单区解仇朴查"
+
+
 @dataclass(frozen=True, slots=True)
 class _Tables:
     pinyin: dict[str, frozenset[str]]
@@ -106,7 +110,7 @@ def _tables() -> _Tables:
         # would join unrelated syllables. Family names keep all theirs: 曾 is Zeng.
         kept = (
             readings.split(",")
-            if char in COMMON_SURNAMES or char in "单区解仇朴查"
+            if char in COMMON_SURNAMES or char in SURNAME_READINGS
             else readings.split(",")[:1]
         )
         for reading in kept:
@@ -115,14 +119,12 @@ def _tables() -> _Tables:
 
     # The romanisation table is keyed by traditional characters: fold them to simplified.
     romans = Cantonese().charToRoman
-    traditional = list(romans)
-    simplified = opencc.OpenCC("t2s").convert("".join(traditional))
     cantonese: dict[str, set[str]] = defaultdict(set)
-    if len(simplified) == len(traditional):
-        for old, new in zip(traditional, simplified, strict=True):
-            if _common(new):
-                for roman in romans[old]:
-                    cantonese[roman.lower()].add(new)
+    for traditional, spellings in romans.items():
+        simplified = _to_simplified().convert(traditional)
+        if len(simplified) == 1 and _common(simplified):
+            for roman in spellings:
+                cantonese[roman.lower()].add(simplified)
 
     wade_giles: dict[str, set[str]] = defaultdict(set)
     table = files("corridor.compliance").joinpath("data/wade_giles.tsv").read_text("utf-8")
@@ -235,10 +237,13 @@ def _latin_syllable(text: str, marked: str = "") -> Syllable:
 def _from_han(name: str) -> ChineseName | None:
     if any(name.endswith(form) for form in CJK_LEGAL_FORMS) or re.search(r"[A-Za-z0-9]", name):
         return None
-    chars = _to_simplified().convert("".join(HAN.findall(name)))
+    # Character by character: phrase conversion could change the name's length.
+    chars = "".join(_to_simplified().convert(c)[:1] for c in HAN.findall(name))
     if not PERSON_SYLLABLES[0] <= len(chars) <= PERSON_SYLLABLES[1]:
         return None
     family_size = 2 if chars[:2] in COMPOUND_SURNAMES else 1
+    if family_size == len(chars):
+        return None  # a family name alone ("欧阳") is not a person's name
     # pypinyin reads the name as a whole, choosing among a character's readings by context.
     spellings = lazy_pinyin(chars, v_to_u=True)
     syllables = [

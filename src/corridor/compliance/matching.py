@@ -130,7 +130,7 @@ class ScreeningIndex:
         apart least and cost most to count: they are left out while the query has at
         least three rarer ones.
         """
-        postings = sorted((self.grams.get(g, ()) for g in _trigrams(query)), key=len)
+        postings = [self.grams.get(g, []) for g in _trigrams(query)]
         rare = [p for p in postings if len(p) <= COMMON_GRAM]
         shared: Counter[int] = Counter()
         for posting in rare if len(rare) >= 3 else postings:

@@ -90,7 +90,6 @@ LEGAL_FORMS = frozenset(
         "ooo",
         "grp",
         "group",
-        "comm",
         "holdings",
         "public",
         "liability",
@@ -105,7 +104,8 @@ LEGAL_FORMS = frozenset(
     }
 )
 # Abbreviations companies are listed and paid under, spelled out before comparing
-# ("GUANGZHOU HAIGE COMM GRP" is "Guangzhou Haige Communications Group").
+# ("GUANGZHOU HAIGE COMM GRP" is "Guangzhou Haige Communications Group"). None may be a
+# personal name as well: ENG (a Hokkien family name) and DEV are left out on purpose.
 ABBREVIATIONS = {
     "comm": "communications",
     "comms": "communications",
@@ -119,9 +119,7 @@ ABBREVIATIONS = {
     "trdg": "trading",
     "mfg": "manufacturing",
     "elec": "electronics",
-    "eng": "engineering",
     "natl": "national",
-    "dev": "development",
     "invt": "investment",
     "mgmt": "management",
     "svcs": "services",
