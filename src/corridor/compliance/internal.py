@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from corridor.compliance.listed import (
+    MAX_ID_LENGTH,
     EntityType,
     ListedEntry,
     ListedName,
@@ -22,8 +23,9 @@ from corridor.compliance.listed import (
     NameKind,
     ParsedList,
     checksum,
+    csv_records,
+    read_list_text,
 )
-from corridor.compliance.uk import MAX_ID_LENGTH, csv_records, read_list_text
 
 COLUMNS = ("id", "name", "type", "aliases", "date_of_birth", "country", "reason")
 _TYPES = {"person": EntityType.PERSON, "entity": EntityType.ENTITY}

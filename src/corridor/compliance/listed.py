@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+
+MAX_ID_LENGTH = 64
+"""The store keeps an entry id (and a publication stamp) in 64 characters."""
 
 
 class ListFormatError(ValueError):
@@ -86,3 +90,30 @@ def checksum(paths: Iterable[Path]) -> str:
     for path in paths:
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def read_list_text(path: Path) -> str:
+    """The file as text (a UTF-8 BOM dropped); bytes that are not UTF-8 are named by line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ListFormatError(path, "file", f"cannot be read: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ListFormatError(path, f"line {line}", f"not UTF-8 text (byte {exc.start})") from None
+
+
+def csv_records(path: Path, lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    """(first line, fields) of each CSV record that is not blank; a quoted field may span
+    lines, and a record is named by the line it starts on."""
+    reader = csv.reader(lines, strict=True)
+    start = 1
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                yield start, row
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ListFormatError(path, f"line {reader.line_num}", f"not valid CSV: {exc}") from None

@@ -10,15 +10,14 @@ and Name 1 to Name 5 the given names, so a person's name reads "Given Names FAMI
 
 from __future__ import annotations
 
-import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from corridor.compliance.listed import (
+    MAX_ID_LENGTH,
     EntityType,
     ListedEntry,
     ListedName,
@@ -26,10 +25,9 @@ from corridor.compliance.listed import (
     NameKind,
     ParsedList,
     checksum,
+    csv_records,
+    read_list_text,
 )
-
-MAX_ID_LENGTH = 64
-"""The store keeps an entry id (and a publication stamp) in 64 characters."""
 
 _TYPES = {"individual": EntityType.PERSON, "entity": EntityType.ENTITY, "ship": EntityType.VESSEL}
 _NAME_TYPES = {
@@ -70,33 +68,6 @@ _YEAR = re.compile(r"[0-9]{4}")
 _DAY_MONTH_YEAR = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
 # Several values in one cell: "|", ";" or a line break between them, or "(1) … (2) …".
 _SEVERAL = re.compile(r"\s*(?:[|;\r\n]|\(\d+\))\s*")
-
-
-def read_list_text(path: Path) -> str:
-    """The file as text (a UTF-8 BOM dropped); bytes that are not UTF-8 are named by line."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ListFormatError(path, "file", f"cannot be read: {exc.strerror or exc}") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ListFormatError(path, f"line {line}", f"not UTF-8 text (byte {exc.start})") from None
-
-
-def csv_records(path: Path, lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
-    """(first line, fields) of each CSV record that is not blank; a quoted field may span
-    lines, and a record is named by the line it starts on."""
-    reader = csv.reader(lines, strict=True)
-    start = 1
-    try:
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                yield start, row
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise ListFormatError(path, f"line {reader.line_num}", f"not valid CSV: {exc}") from None
 
 
 def several(text: str) -> list[str]:
