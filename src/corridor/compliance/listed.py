@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -11,6 +12,18 @@ from pathlib import Path
 
 MAX_ID_LENGTH = 64
 """The store keeps an entry id (and a publication stamp) in 64 characters."""
+
+
+# A BIC a list gives in an entry's remarks, after its label: "SWIFT/BIC HNRBBY2X" (OFAC),
+# "SWIFT: DCBKKPPY.", "SWIFT/BIC: KUDBKPPY" (UN), "BIC code ABCDIRTH".
+_LISTED_BIC = re.compile(
+    r"\b(?i:swift(?:\s*/\s*bic)?|bic)(?i:\s+code)?\s*:?\s*([A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)\b"
+)
+
+
+def bics_in(remarks: str) -> tuple[str, ...]:
+    """The BICs an entry's remarks give, in order, each once."""
+    return tuple(dict.fromkeys(_LISTED_BIC.findall(remarks)))
 
 
 class ListFormatError(ValueError):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from corridor.compliance.chinese_names import ChineseName, chinese_name, score_chinese_names
-from corridor.compliance.listed import EntityType, ListedEntry, NameKind
+from corridor.compliance.listed import EntityType, ListedEntry, NameKind, bics_in
 from corridor.compliance.lists import ListVersion
 from corridor.compliance.names import NameInputError, name_forms
 
@@ -70,6 +70,15 @@ class _Form:
 
 
 @dataclass(frozen=True, slots=True)
+class ListedBic:
+    """A BIC a listed entry carries (a sanctioned bank), as the list writes it."""
+
+    bic: str
+    entry: ListedEntry
+    version: ListVersion
+
+
+@dataclass(frozen=True, slots=True)
 class _ChineseForm:
     reading: ChineseName
     name: str
@@ -96,11 +105,15 @@ class ScreeningIndex:
     chinese: list[_ChineseForm] = field(default_factory=list)
     families: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     """Chinese names by every character their family name may be written with."""
+    bics: dict[str, list[ListedBic]] = field(default_factory=lambda: defaultdict(list))
+    """Listed BICs by their first eight characters (the institution, any branch)."""
 
     def add(self, version: ListVersion, entries: list[ListedEntry]) -> None:
         """Index every name of every entry of one list version."""
         self.versions.append(version)
         for entry in entries:
+            for bic in bics_in(entry.remarks):
+                self.bics[bic[:8]].append(ListedBic(bic, entry, version))
             for listed in entry.names:
                 try:
                     forms = name_forms(listed.name).forms

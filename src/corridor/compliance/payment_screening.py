@@ -2,7 +2,7 @@
 
 Each party's name is screened as `screen_name` screens a name. Each agent is screened by
 its institution name (when given) and by its BIC, exactly, against the BICs list entries
-carry in their remarks (OFAC writes "SWIFT/BIC XXXXXXXX", the UN "SWIFT: XXXXXXXX"): a
+carry in their remarks (the index keeps them: `ScreeningIndex.bics`): a
 listed BIC8 covers every branch, so BICs are compared on their first eight characters.
 The remittance text is screened in windows of two to four consecutive words, and only
 what reaches the review tier is reported, since most windows of free text resemble
@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import json
 import re
-import weakref
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, NoReturn
 
 from corridor.access.users import BIC
-from corridor.compliance.listed import EntityType, ListedEntry
-from corridor.compliance.lists import ListVersion
+from corridor.compliance.listed import EntityType
 from corridor.compliance.matching import MATCHER_VERSION, ScreeningIndex, Tiers
 from corridor.compliance.names import NameInputError, name_forms
 from corridor.compliance.screening import screen_name
@@ -42,11 +40,6 @@ WINDOWS = (2, 3, 4)  # words per remittance window
 CANDIDATES_PER_ROLE = 10
 _SEVERITY = {"pass": 0, "review": 1, "block": 2}
 _DOB = re.compile(r"\d{4}(?:-\d{2}-\d{2})?")
-# A BIC a list gives in an entry's remarks, after its label: "SWIFT/BIC HNRBBY2X",
-# "SWIFT: DCBKKPPY.", "SWIFT/BIC: KUDBKPPY", "BIC code XXXXXXXX".
-_LISTED_BIC = re.compile(
-    r"\b(?i:swift(?:\s*/\s*bic)?|bic)(?i:\s+code)?\s*:?\s*([A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)\b"
-)
 _WORD = re.compile(r"\S+")
 
 Cleared = Mapping[str, Mapping[tuple[str, int, str], str]]
@@ -266,42 +259,6 @@ def bic_key(bic: str) -> str:
     return "bic:" + bic[:8]
 
 
-@dataclass
-class _ListedBic:
-    bic: str
-    entry: ListedEntry
-    version: ListVersion
-
-
-@dataclass
-class _BicMap:
-    index: weakref.ref[ScreeningIndex]
-    forms: int
-    by_bic8: dict[str, list[_ListedBic]] = field(default_factory=dict)
-
-
-_BIC_MAPS: dict[int, _BicMap] = {}
-
-
-def listed_bics(index: ScreeningIndex) -> dict[str, list[_ListedBic]]:
-    """BIC8 → the list entries giving it, built once per index (rebuilt if it grows)."""
-    cached = _BIC_MAPS.get(id(index))
-    if cached is not None and cached.index() is index and cached.forms == len(index.forms):
-        return cached.by_bic8
-    built = _BicMap(weakref.ref(index), len(index.forms))
-    seen: set[tuple[int, str]] = set()
-    for form in index.forms:
-        key = (form.version.version, form.entry.entry_id)
-        if key in seen or not form.entry.remarks:
-            continue
-        seen.add(key)
-        for bic in dict.fromkeys(_LISTED_BIC.findall(form.entry.remarks)):
-            built.by_bic8.setdefault(bic[:8], []).append(_ListedBic(bic, form.entry, form.version))
-    _BIC_MAPS[id(index)] = built
-    weakref.finalize(index, _BIC_MAPS.pop, id(index), None)
-    return built.by_bic8
-
-
 def screen_payment(
     index: ScreeningIndex,
     parties: PaymentParties,
@@ -423,7 +380,7 @@ def _screen_agent(
                 else "same institution (first eight characters)",
             },
         }
-        for listed in listed_bics(index).get(agent.bic[:8], [])
+        for listed in index.bics.get(agent.bic[:8], [])
     ]
     kept, suppressed = _clear(by_bic, role, key, cleared)
     forms: list[str] = []
@@ -524,7 +481,6 @@ __all__ = [
     "PaymentInputError",
     "PaymentParties",
     "bic_key",
-    "listed_bics",
     "party_key",
     "party_keys",
     "remittance_windows",
