@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from corridor_cli import all_commands, run
 
 COMMANDS = all_commands()
