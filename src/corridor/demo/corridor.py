@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import IntEnum
 
 from corridor.ledger import Account, AccountFlags
+from corridor.payments.accounts import AccountCode
 
 _NAMESPACE = uuid.UUID("6f1d2c3e-8a4b-5c6d-9e0f-1a2b3c4d5e6f")
 
@@ -19,27 +19,6 @@ _NAMESPACE = uuid.UUID("6f1d2c3e-8a4b-5c6d-9e0f-1a2b3c4d5e6f")
 def demo_id(*parts: object) -> int:
     """A deterministic 128-bit id for a demo object, from its name."""
     return uuid.uuid5(_NAMESPACE, ":".join(str(p) for p in parts)).int
-
-
-class AccountCode(IntEnum):
-    """The demo's chart of accounts (the ledger's `code` of each account)."""
-
-    SETTLEMENT = 100  # the institution's account in its home currency's settlement system
-    NOSTRO = 110  # the institution's account in a foreign currency, held at a correspondent
-    CLIENT = 200  # a client's deposit account
-    FX_POSITION = 300  # the institution's position in a currency, where FX legs meet
-    FEE_INCOME = 400  # fees the institution earns
-    RESERVE = 900  # the settlement system's own side of a currency (RTGS, CHATS, CNAPS)
-
-
-class TransferCode(IntEnum):
-    """What a transfer is for (the ledger's `code` of each transfer)."""
-
-    FUNDING = 1  # start of day: reserves into settlement accounts, deposits into clients
-    PAYMENT = 10  # one currency, client to client
-    FX_PAYMENT = 20  # a leg of a cross-currency payment
-    FEE = 30
-    HOLD = 40  # a two-phase hold, e.g. pending a compliance decision
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,14 +18,13 @@ from corridor.demo.corridor import (
     RATES,
     RESERVE_SYSTEMS,
     SPREAD,
-    AccountCode,
     Institution,
-    TransferCode,
     account_id,
     demo_id,
 )
 from corridor.ledger import BATCH_MAX, Transfer, TransferFlags
 from corridor.money import Money
+from corridor.payments.accounts import AccountCode, TransferCode
 
 Chain = list[Transfer]
 

@@ -11,11 +11,12 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from corridor.demo.corridor import AccountCode, chart, describe
+from corridor.demo.corridor import chart, describe
 from corridor.demo.day import business_day, day_marker
 from corridor.ledger import CreateAccountResult, CreateTransferResult, Ledger
 from corridor.ledger.invariants import InvariantResult, check_ledger
 from corridor.money import Money
+from corridor.payments.accounts import AccountCode
 
 Progress = Callable[[str, int, int], None]
 
