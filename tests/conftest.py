@@ -24,6 +24,8 @@ ADMIN_URL = os.environ.get(
 )
 # Every table, children first: emptied between tests that share a PostgreSQL database.
 TABLES = (
+    "payment_events",
+    "payments",
     "cleared_candidates",
     "frozen_parties",
     "case_events",

@@ -652,6 +652,15 @@ class Directory:
             )
         raise UnknownInstitutionError(field, f"no institution {compact} is registered")
 
+    def account_holder(self, identifier: str) -> tuple[Client, ClientAccount]:
+        """The client holding the account with this IBAN or number, and that account."""
+        wanted = _SEPARATORS.sub("", identifier).upper()
+        for client in self._clients.values():
+            for account in client.accounts:
+                if account.identifier == wanted:
+                    return client, account
+        raise UnknownClientError("account", f"no client holds the account {identifier!r}")
+
     def client(self, client_id: str) -> Client:
         """The registered client with this id."""
         try:

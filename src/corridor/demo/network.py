@@ -1,0 +1,238 @@
+"""The demo corridor's payment network: banks, correspondent accounts, clients, fees and
+FX spreads, and the ledger accounts and opening balances behind them.
+
+A London bank (Albion), a second London bank (Threadneedle), a Hong Kong bank (Victoria
+Harbour) and a Luohu bank (Luohu Commercial). Victoria Harbour is the corridor's hub: it
+holds the others' HKD, CNH and USD, and its own CNY at Luohu, so a London payment in CNY
+goes London → Hong Kong → Luohu. The banks are fictional; their BICs, IBANs and account
+numbers are well-formed.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from decimal import Decimal
+
+from schwifty import IBAN
+
+from corridor.fx import FxDesk, SpreadSchedule
+from corridor.ledger import Account, AccountFlags, Transfer
+from corridor.money import Money, currency
+from corridor.payments.accounts import (
+    AccountCode,
+    TransferCode,
+    bank_account,
+    bank_accounts,
+    client_account,
+    ledger_id,
+    reserve_account,
+)
+from corridor.payments.fees import FeeSchedule, FeeTable
+from corridor.payments.reference import (
+    Client,
+    ClientAccount,
+    CnAccount,
+    Correspondent,
+    Directory,
+    GbAccount,
+    HkAccount,
+    Institution,
+    LimitKind,
+)
+
+ALBION, THREADNEEDLE, HARBOUR, LUOHU = "ALBNGB2LXXX", "THRDGB2LXXX", "VHRBHKHHXXX", "LUOHCNBSXXX"
+BANKS = {
+    ALBION: ("Albion Corridor Bank plc", ("GBP", "USD", "HKD", "CNH", "CNY")),
+    THREADNEEDLE: ("Threadneedle Trust Bank", ("GBP", "USD", "HKD")),
+    HARBOUR: ("Victoria Harbour Bank", ("HKD", "USD", "CNH", "GBP", "CNY")),
+    LUOHU: ("Luohu Commercial Bank", ("CNY", "CNH", "HKD", "USD")),
+}
+# (servicer, owner, currency): the owner's account with the servicer.
+ACCOUNTS = (
+    (ALBION, THREADNEEDLE, "GBP"),
+    (ALBION, HARBOUR, "GBP"),
+    (HARBOUR, ALBION, "HKD"),
+    (HARBOUR, THREADNEEDLE, "HKD"),
+    (HARBOUR, LUOHU, "HKD"),
+    (HARBOUR, ALBION, "CNH"),
+    (HARBOUR, LUOHU, "CNH"),
+    (HARBOUR, ALBION, "CNY"),
+    (LUOHU, HARBOUR, "CNY"),
+    (HARBOUR, ALBION, "USD"),
+    (HARBOUR, THREADNEEDLE, "USD"),
+    (HARBOUR, LUOHU, "USD"),
+)
+# A bank's fee on a payment it handles, per currency: fixed, basis points, minimum, maximum.
+FEES = {
+    "GBP": ("10", "5", "10", "60"),
+    "USD": ("12", "5", "12", "75"),
+    "HKD": ("100", "5", "100", "600"),
+    "CNY": ("80", "5", "80", "500"),
+    "CNH": ("80", "5", "80", "500"),
+}
+OPENING = {
+    "GBP": 5_000_000,
+    "USD": 5_000_000,
+    "HKD": 50_000_000,
+    "CNY": 40_000_000,
+    "CNH": 40_000_000,
+}
+"""Each bank's opening money in each currency it holds (major units)."""
+DEPOSIT = {"GBP": 250_000, "USD": 250_000, "HKD": 2_500_000, "CNY": 2_000_000, "CNH": 2_000_000}
+"""Each client account's opening deposit (major units)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoClient:
+    """A client of a demo bank, with one account per currency it banks in."""
+
+    client_id: str
+    name: str
+    individual: bool
+    accounts: dict[str, str]
+    """Currency → account identifier (IBAN or account number)."""
+
+
+def _gb_iban(bank: str, n: int) -> str:
+    return str(IBAN.generate("GB", bank_code=f"{bank[:4]}40{n:04d}", account_code=f"{n:08d}"))
+
+
+def _clients() -> dict[str, list[DemoClient]]:
+    """Two clients per bank, one company and one person, an account per currency."""
+    people = {
+        ALBION: [("Harrow Tea Importers Ltd", False), ("Wen Li", True)],
+        THREADNEEDLE: [("Fenchurch Green Energy plc", False), ("Oliver Grant", True)],
+        HARBOUR: [("Kowloon Textiles Co", False), ("Chan Tai Man", True)],
+        LUOHU: [("Shenzhen Solar Components Co", False), ("Zhang Wei", True)],
+    }
+    clients: dict[str, list[DemoClient]] = {}
+    serial = itertools.count(1)
+    for bank, parties in people.items():
+        clients[bank] = []
+        for index, (name, individual) in enumerate(parties, start=1):
+            accounts = {}
+            for ccy in BANKS[bank][1]:
+                if bank == LUOHU and ccy == "CNH":
+                    continue  # a mainland account holds CNY; CNH is offshore
+                n = next(serial)
+                if bank.endswith("GB2LXXX"):
+                    accounts[ccy] = _gb_iban(bank, n)
+                elif bank == HARBOUR:
+                    accounts[ccy] = f"004123{n:09d}"
+                else:
+                    accounts[ccy] = f"6222{n:014d}"
+            clients[bank].append(DemoClient(f"{bank[:4]}-{index}", name, individual, accounts))
+    return clients
+
+
+CLIENTS = _clients()
+
+
+def directory() -> Directory:
+    """The network's banks, correspondent accounts and clients."""
+    found = Directory()
+    for bic, (name, currencies) in BANKS.items():
+        found.add_institution(
+            Institution.of(
+                bic,
+                name,
+                currencies,
+                ("originating", "intermediary", "beneficiary", "correspondent"),
+            )
+        )
+    for servicer, owner, ccy in ACCOUNTS:
+        limit = Money.of(OPENING[ccy], ccy)
+        found.add_correspondent(Correspondent(servicer, owner, limit, LimitKind.LIQUIDITY))
+    for bank, clients in CLIENTS.items():
+        for client in clients:
+            accounts: list[ClientAccount] = []
+            for code, identifier in client.accounts.items():
+                held = currency(code)
+                if bank.endswith("GB2LXXX"):
+                    accounts.append(GbAccount(identifier, bank, held))
+                elif bank == HARBOUR:
+                    accounts.append(HkAccount(identifier, bank, held))
+                else:
+                    accounts.append(CnAccount(identifier, "313584000016", bank, held))
+            found.add_client(Client(client.client_id, client.name, tuple(accounts)))
+    return found
+
+
+def fee_table() -> FeeTable:
+    """Every bank's fee for every corridor and currency it handles."""
+    countries = ("GB", "HK", "CN")
+    table = FeeTable()
+    for bic, (_name, currencies) in BANKS.items():
+        for origin, destination in itertools.product(countries, countries):
+            for ccy in currencies:
+                fixed, bps, minimum, maximum = FEES[ccy]
+                table.add(
+                    FeeSchedule.of(
+                        bic,
+                        origin,
+                        destination,
+                        ccy,
+                        fixed=fixed,
+                        basis_points=bps,
+                        minimum=minimum,
+                        maximum=maximum,
+                    )
+                )
+    return table
+
+
+def fx_desk() -> FxDesk:
+    """Each bank deals at 25 basis points over the ECB reference (40 on CNY and CNH)."""
+    spreads = {bic: SpreadSchedule(25, {"GBP/CNY": 40, "GBP/CNH": 40}) for bic in BANKS}
+    return FxDesk(spreads, default=SpreadSchedule(Decimal(30)))
+
+
+def ledger_accounts() -> list[Account]:
+    """Every ledger account of the network: reserves, banks' accounts, clients'."""
+    accounts = [Account(reserve_account(ccy), ccy, AccountCode.RESERVE) for ccy in sorted(OPENING)]
+    for number, (bic, (_name, currencies)) in enumerate(BANKS.items(), start=1):
+        accounts += bank_accounts(bic, currencies, number)
+        for client in CLIENTS[bic]:
+            accounts += [
+                Account(
+                    client_account(bic, ccy, identifier),
+                    ccy,
+                    AccountCode.CLIENT,
+                    flags=AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS,
+                    user_data_32=number,
+                )
+                for ccy, identifier in client.accounts.items()
+            ]
+    return accounts
+
+
+def opening_balances(day: int = 0) -> list[Transfer]:
+    """Reserves into every bank's money and every client's account."""
+    minor = {"GBP": 100, "USD": 100, "HKD": 100, "CNY": 100, "CNH": 100}
+    transfers = []
+    for bic, (_name, currencies) in BANKS.items():
+        for ccy in currencies:
+            transfers.append(
+                Transfer(
+                    ledger_id("opening", day, bic, ccy),
+                    reserve_account(ccy),
+                    bank_account(AccountCode.SETTLEMENT, bic, ccy),
+                    OPENING[ccy] * minor[ccy],
+                    ccy,
+                    int(TransferCode.FUNDING),
+                )
+            )
+        for client in CLIENTS[bic]:
+            for ccy, identifier in client.accounts.items():
+                transfers.append(
+                    Transfer(
+                        ledger_id("deposit", day, bic, ccy, identifier),
+                        reserve_account(ccy),
+                        client_account(bic, ccy, identifier),
+                        DEPOSIT[ccy] * minor[ccy],
+                        ccy,
+                        int(TransferCode.FUNDING),
+                    )
+                )
+    return transfers

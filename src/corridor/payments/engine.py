@@ -1,0 +1,708 @@
+"""The payments engine: from instruction to settlement, on the ledger.
+
+`submit` takes a payment through its lifecycle: received → validated (its own fields, then
+the directory: agents, accounts, route) → screened (held in a case on a hit) → priced (an
+FX quote locked for a cross-currency payment; fees by charge bearer) → reserved (its
+linked chain of pending ledger transfers; queued when a bank on the route is short of the
+currency) → settled (the chain posted). `cancel`, `return_payment` and `release_queue`
+move it on from there. Every step is a tracker event in the store.
+
+Each step is written before the next begins, and ledger transfer ids derive from the
+UETR, so a step retried after a crash answers "exists" on the ledger and the payment
+carries on where it stopped. The same instruction twice (same idempotency key, or the
+same debtor agent and end-to-end id) is one payment: the second submission says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_EVEN, ROUND_UP, Decimal
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from corridor.calendar import CalendarError, value_date
+from corridor.compliance import payment_screening as screening
+from corridor.compliance.cases import cleared_for_payment, open_case
+from corridor.compliance.matching import ScreeningIndex, Tiers
+from corridor.fx import FxDesk, FxError
+from corridor.ledger import CreateTransferResult, Ledger
+from corridor.money import Money
+from corridor.payments import repository
+from corridor.payments.accounts import TransferCode, client_account
+from corridor.payments.fees import ChargeBearer, FeeError, FeeTable, apply_charges
+from corridor.payments.lifecycle import Lifecycle, LifecycleError, PaymentStatus
+from corridor.payments.payment import Payment, PaymentRejectedError, Problem, check_payment
+from corridor.payments.reference import Directory, ReferenceDataError, route_agents
+from corridor.payments.repository import PaymentRecord
+from corridor.payments.settlement import (
+    Leg,
+    Plan,
+    fee_income,
+    finish,
+    fx_position,
+    posted_chain,
+    reserve,
+    settlement,
+)
+
+S = PaymentStatus
+EQUIVALENT_ROUNDING = ROUND_UP
+"""A fee billed in another currency is converted up: the payer covers it in full."""
+RETURN_ROUNDING = ROUND_HALF_EVEN
+"""A returned amount converted back is rounded half-even; the residue is recorded."""
+_OK = {CreateTransferResult.OK, CreateTransferResult.EXISTS}
+
+
+class PaymentNotFoundError(LookupError):
+    """A payment is looked up by its UETR; there is none with this one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Corridor:
+    """What the engine runs on: the directory, fee table, FX desk and screening lists."""
+
+    directory: Directory
+    fees: FeeTable
+    desk: FxDesk
+    screening: ScreeningIndex | None = None
+    tiers: Tiers = field(default_factory=Tiers)
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """The payment a submission led to, and whether this submission created it."""
+
+    record: PaymentRecord
+    created: bool
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class PaymentEngine:
+    """Payments through their lifecycle, on one store and its ledger."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        ledger: Ledger,
+        corridor: Corridor,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        actor: str = "engine",
+    ) -> None:
+        self.engine = engine
+        self.ledger = ledger
+        self.corridor = corridor
+        self.clock = clock
+        self.actor = actor
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get(self, uetr: str) -> PaymentRecord:
+        """The stored payment with this UETR."""
+        with self.engine.connect() as connection:
+            record = repository.load(connection, uetr)
+        if record is None:
+            raise PaymentNotFoundError(f"no payment with UETR {uetr}")
+        return record
+
+    # -- the lifecycle -------------------------------------------------------------------
+
+    def submit(
+        self, payment: Payment, *, idempotency_key: str | None = None, priority: int = 0
+    ) -> Submission:
+        """Take a new instruction as far as it goes now: settled, or held, queued,
+        rejected. The same instruction again returns the first payment, not a second."""
+        with self.engine.begin() as connection:
+            existing = repository.find_existing(connection, payment, idempotency_key)
+            if existing is not None:
+                record = repository.load(connection, existing)
+                assert record is not None  # found a moment ago, in this transaction
+                return Submission(record, created=False)
+            now = self.clock()
+            record = PaymentRecord(
+                payment, Lifecycle.received(now, "api"), {}, idempotency_key, priority
+            )
+            record = self._validate(record, now)
+            repository.insert(connection, record)
+        if record.status is S.VALIDATED:
+            record = self._screen(record)
+        if record.status is S.SCREENED:
+            record = self.proceed(record)
+        return Submission(record, created=True)
+
+    def proceed(self, record: PaymentRecord) -> PaymentRecord:
+        """Price, reserve and settle a screened payment, as far as it goes now."""
+        if record.status is S.SCREENED:
+            record = self._price(record)
+        if record.status is S.PRICED:
+            record = self._reserve(record)
+        if record.status is S.RESERVED:
+            record = self._settle(record)
+        return record
+
+    def release(self, uetr: str, *, actor: str = "compliance") -> PaymentRecord:
+        """Carry on with a payment held for review once its case released it."""
+        record = self.get(uetr)
+        record = self._step(record, S.SCREENED, actor=actor, detail="released by review")
+        return self.proceed(record)
+
+    def reject(self, uetr: str, reason: str, *, actor: str, detail: str = "") -> PaymentRecord:
+        """Reject a payment not yet reserved (e.g. a true match on review)."""
+        record = self.get(uetr)
+        if record.status is S.RESERVED:
+            raise LifecycleError(f"payment {uetr} is reserved: cancel it instead")
+        return self._step(record, S.REJECTED, actor=actor, reason=reason, detail=detail)
+
+    def cancel(self, uetr: str, *, reason: str = "CUST", actor: str = "api") -> PaymentRecord:
+        """Cancel a payment not yet settled, releasing its reservation if it has one."""
+        record = self.get(uetr)
+        if not record.lifecycle.can(S.CANCELLED):
+            raise LifecycleError(f"a {record.status} payment cannot be cancelled")
+        if record.status is S.RESERVED:
+            plan = _plan_of(record)
+            self._apply(finish(record.payment.uetr, plan, post=False), "void")
+        return self._step(record, S.CANCELLED, actor=actor, reason=reason)
+
+    def return_payment(self, uetr: str, *, reason: str, actor: str = "api") -> PaymentRecord:
+        """Return a settled payment: what the creditor received goes back along the
+        route (each bank keeps its fee), converted back at the rate it was dealt at."""
+        record = self.get(uetr)
+        if not record.lifecycle.can(S.RETURNED):
+            raise LifecycleError(f"a {record.status} payment cannot be returned")
+        legs, returned = _return_legs(record)
+        failed = self._apply(posted_chain(uetr, "return", legs), "return")
+        if failed is not None:
+            raise LifecycleError(f"the return of {uetr} could not be booked: {failed}")
+        settled = {**record.settlement, "returned": returned}
+        return self._step(
+            replace(record, settlement=settled),
+            S.RETURNED,
+            actor=actor,
+            reason=reason,
+            detail=f"returned {returned['to_debtor']} to the debtor",
+        )
+
+    def settle_due(self, *, limit: int = 10_000) -> list[PaymentRecord]:
+        """Post every reserved payment whose value date has come."""
+        with self.engine.connect() as connection:
+            reserved = repository.in_status(connection, S.RESERVED, limit)
+        settled = [self._settle(self.get(uetr)) for uetr in reserved]
+        return [record for record in settled if record.status is S.SETTLED]
+
+    def release_queue(self, *, limit: int = 1000) -> list[PaymentRecord]:
+        """Try the queued payments again, higher priority first, then first in; stop at the
+        first one still short, so none overtakes an earlier one of its priority."""
+        with self.engine.connect() as connection:
+            waiting = repository.queued(connection, limit)
+        done = []
+        for uetr in waiting:
+            record = self._reserve(self.get(uetr))
+            if record.status is S.QUEUED:
+                break
+            if record.status is S.RESERVED:
+                record = self._settle(record)
+            done.append(record)
+        return done
+
+    # -- the steps -----------------------------------------------------------------------
+
+    def _step(
+        self,
+        record: PaymentRecord,
+        to: PaymentStatus,
+        *,
+        actor: str | None = None,
+        reason: str = "",
+        detail: str = "",
+        hop: int | None = None,
+        settlement_info: dict[str, Any] | None = None,
+    ) -> PaymentRecord:
+        lifecycle = record.lifecycle.advance(
+            to, self.clock(), actor or self.actor, reason=reason, detail=detail, hop=hop
+        )
+        after = replace(
+            record,
+            lifecycle=lifecycle,
+            settlement=record.settlement if settlement_info is None else settlement_info,
+        )
+        with self.engine.begin() as connection:
+            repository.update(connection, record, after)
+        return after
+
+    def _validate(self, record: PaymentRecord, now: datetime) -> PaymentRecord:
+        payment = record.payment
+        problems = check_payment(payment, today=now.date()) or self._reference_problems(payment)
+        if problems:
+            detail = "; ".join(str(p) for p in problems)
+            life = record.lifecycle.advance(
+                S.REJECTED, now, "engine", reason=problems[0].reason, detail=detail
+            )
+        else:
+            life = record.lifecycle.advance(S.VALIDATED, now, "engine")
+        return replace(record, lifecycle=life)
+
+    def _reference_problems(self, payment: Payment) -> list[Problem]:
+        directory = self.corridor.directory
+        problems = []
+        for where, bic in (
+            ("debtor_agent", payment.debtor_agent),
+            ("creditor_agent", payment.creditor_agent),
+        ):
+            try:
+                directory.institution(bic, field=where)
+            except ReferenceDataError as exc:
+                problems.append(Problem(where, str(exc), "RC01"))
+        if problems:
+            return problems
+        for role, bic, currency, code in (
+            ("debtor", payment.debtor_agent, payment.instructed_amount.currency.code, "AC01"),
+            ("creditor", payment.creditor_agent, payment.settlement_currency, "AC03"),
+        ):
+            party = getattr(payment, role)
+            try:
+                _client, account = directory.account_holder(party.account)
+            except ReferenceDataError as exc:
+                problems.append(Problem(f"{role}.account", str(exc), code))
+                continue
+            if (
+                directory.institution(account.servicer_bic).bic11
+                != directory.institution(bic).bic11
+            ):
+                problems.append(Problem(f"{role}.account", f"is not held at {bic}", code))
+            elif account.currency.code != currency:
+                problems.append(
+                    Problem(f"{role}.account", f"is a {account.currency.code} account", "AM03")
+                )
+        if problems:
+            return problems
+        try:
+            directory.route(
+                payment.debtor_agent, payment.creditor_agent, payment.settlement_currency
+            )
+        except ReferenceDataError as exc:
+            problems.append(Problem("creditor_agent", str(exc), "AGNT"))
+        return problems
+
+    def _screen(self, record: PaymentRecord) -> PaymentRecord:
+        index = self.corridor.screening
+        if index is None:
+            return self._step(record, S.SCREENED, detail="no lists loaded")
+        payment = record.payment
+        parties = screening.PaymentParties(
+            payment_ref=payment.uetr,
+            debtor=screening.Party(payment.debtor.name, payment.debtor.country),
+            creditor=screening.Party(payment.creditor.name, payment.creditor.country),
+            debtor_agent=screening.Agent(payment.debtor_agent),
+            creditor_agent=screening.Agent(payment.creditor_agent),
+            intermediary_agents=tuple(screening.Agent(b) for b in payment.intermediary_agents),
+            remittance=payment.remittance,
+        )
+        cleared = cleared_for_payment(self.engine, parties)
+        result = screening.screen_payment(
+            index, parties, tiers=self.corridor.tiers, cleared=cleared
+        )
+        if result["decision"] == "pass":
+            return self._step(record, S.SCREENED, detail="no list hit")
+        case = open_case(self.engine, result, payment.uetr)
+        top = result["candidates"][0]
+        return self._step(
+            record,
+            S.HELD,
+            reason="RR04",
+            detail=f"case {case.case_id}: {top['matched_name']} ({top['list']}, {top['score']})",
+        )
+
+    def _price(self, record: PaymentRecord) -> PaymentRecord:
+        now = self.clock()
+        try:
+            plan, info = self._plan(record.payment, now)
+        except (FxError, FeeError, ReferenceDataError) as exc:
+            return self._step(record, S.REJECTED, reason=_reason_of(exc), detail=str(exc))
+        detail = f"rate {info['fx']['customer_rate']}" if info.get("fx") else "one currency"
+        return self._step(
+            record, S.PRICED, detail=detail, settlement_info=info | {"plan": _plan_json(plan)}
+        )
+
+    def _reserve(self, record: PaymentRecord) -> PaymentRecord:
+        plan = _plan_of(record)
+        failed = self._apply(reserve(record.payment.uetr, plan), "reserve")
+        if failed is None:
+            return self._step(record, S.RESERVED, detail=f"{len(plan.legs)} legs held")
+        index, result = failed
+        leg = plan.legs[index]
+        banks = {settlement(bic, leg.currency) for bic in record.settlement["route"]}
+        if result is CreateTransferResult.EXCEEDS_CREDITS and leg.debit in banks:
+            if record.status is S.QUEUED:
+                return record  # still short: stays where it is in the queue
+            return self._step(
+                record,
+                S.QUEUED,
+                reason="AM04",
+                detail=f"{leg.what}: short of liquidity",
+                hop=leg.hop,
+            )
+        reason = "AM04" if result is CreateTransferResult.EXCEEDS_CREDITS else "MS03"
+        return self._step(record, S.REJECTED, reason=reason, detail=f"{leg.what}: {result}")
+
+    def _settle(self, record: PaymentRecord) -> PaymentRecord:
+        info = record.settlement
+        due = date.fromisoformat(info["value_date"]) if info.get("value_date") else None
+        if due is not None and due > self.clock().date():
+            return record  # reserved until its value date; settle_due posts it then
+        plan = _plan_of(record)
+        failed = self._apply(finish(record.payment.uetr, plan, post=True), "post")
+        if failed is not None:
+            raise LifecycleError(f"posting {record.payment.uetr} failed: {failed}")
+        return self._step(record, S.SETTLED, detail=f"credited {info['credited']}")
+
+    def _apply(self, transfers: list[Any], what: str) -> tuple[int, CreateTransferResult] | None:
+        """Apply one linked chain; None when it took, else the first leg that failed."""
+        results = self.ledger.create_transfers(transfers)
+        for index, result in enumerate(results):
+            if result not in _OK and result is not CreateTransferResult.LINKED_EVENT_FAILED:
+                return index, result
+        return None
+
+    # -- planning ------------------------------------------------------------------------
+
+    def _plan(self, payment: Payment, now: datetime) -> tuple[Plan, dict[str, Any]]:
+        directory, fees = self.corridor.directory, self.corridor.fees
+        sold, bought_ccy = payment.instructed_amount, payment.settlement_currency
+        hops = directory.route(payment.debtor_agent, payment.creditor_agent, bought_ccy)
+        first = directory.institution(payment.debtor_agent)
+        agents = [a.bic11 for a in route_agents(hops)] if hops else [first.bic11]
+        origin, destination = first.country, directory.institution(payment.creditor_agent).country
+        debtor = client_account(
+            agents[0], sold.currency.code, _identifier(directory, payment.debtor.account)
+        )
+        creditor = client_account(
+            agents[-1], bought_ccy, _identifier(directory, payment.creditor.account)
+        )
+        bearer = payment.charge_bearer
+        legs: list[Leg] = []
+        info: dict[str, Any] = {"route": agents}
+        if sold.currency.code == bought_ccy:
+            schedules = fees.for_chain(agents, origin, destination, bought_ccy)
+            charges = apply_charges(sold, bearer, schedules)
+            legs.append(
+                Leg(
+                    debtor,
+                    settlement(agents[0], bought_ccy),
+                    _units(sold),
+                    bought_ccy,
+                    TransferCode.PAYMENT,
+                    "principal",
+                    0,
+                )
+            )
+            flowing = charges
+            on_top_from = debtor
+        else:
+            own = fees.schedule(agents[0], origin, destination, sold.currency.code)
+            own_fee = own.fee_for(sold)
+            principal = sold - own_fee if bearer is ChargeBearer.CRED else sold
+            quote = self.corridor.desk.quote(agents[0], principal, bought_ccy, now)
+            conversion = quote.convert(principal, now)
+            downstream = fees.for_chain(agents[1:], origin, destination, bought_ccy)
+            flowing = apply_charges(
+                conversion.bought,
+                ChargeBearer.DEBT if bearer is ChargeBearer.DEBT else ChargeBearer.CRED,
+                downstream,
+            )
+            code = TransferCode.FX_PAYMENT
+            legs.append(
+                Leg(
+                    debtor,
+                    fx_position(agents[0], sold.currency.code),
+                    _units(principal),
+                    sold.currency.code,
+                    code,
+                    "principal, bought by the debtor's bank",
+                    0,
+                )
+            )
+            legs.append(
+                Leg(
+                    debtor,
+                    fee_income(agents[0], sold.currency.code),
+                    _units(own_fee),
+                    sold.currency.code,
+                    TransferCode.FEE,
+                    f"fee of {agents[0]}",
+                    0,
+                )
+            )
+            on_top = flowing.charged_on_top
+            equivalent = Money.of(0, sold.currency)
+            if on_top.is_positive():
+                exact = on_top.amount / conversion.rate
+                equivalent = Money.of(
+                    exact.quantize(
+                        Decimal(1).scaleb(-sold.currency.minor_unit), rounding=EQUIVALENT_ROUNDING
+                    ),
+                    sold.currency,
+                )
+                legs.append(
+                    Leg(
+                        debtor,
+                        fx_position(agents[0], sold.currency.code),
+                        _units(equivalent),
+                        sold.currency.code,
+                        TransferCode.FEE,
+                        "the other banks' fees, bought by the debtor's bank",
+                        0,
+                    )
+                )
+            info["fx"] = {
+                "quote_id": str(quote.quote_id),
+                "sold": str(principal),
+                "bought": str(conversion.bought),
+                "residue": str(conversion.residue),
+                "customer_rate": str(conversion.rate),
+                "reference_rate": str(quote.reference.rate),
+                "rate_date": quote.reference.rate_date.isoformat(),
+                "spread_bps": str(quote.spread_bps),
+            }
+            info["debited"] = str(
+                sold
+                + (own_fee if bearer is not ChargeBearer.CRED else Money.of(0, sold.currency))
+                + equivalent
+            )
+            info["fees"] = [
+                {
+                    "hop": 0,
+                    "bank": agents[0],
+                    "fee": str(own_fee),
+                    "deducted": bearer is ChargeBearer.CRED,
+                }
+            ]
+            on_top_from = None  # the debtor's bank pays the other banks' fees in their currency
+        # The settlement currency travels bank to bank; each bank takes its fee.
+        hop_agents = agents if sold.currency.code == bought_ccy else agents[1:]
+        offset = 0 if sold.currency.code == bought_ccy else 1
+        source = settlement(agents[0], bought_ccy)
+        for charge in flowing.charges:
+            bank = hop_agents[charge.hop]
+            hop = charge.hop + offset
+            if hop > 0:
+                incoming = (
+                    flowing.instructed if charge.hop == 0 else flowing.passed_on[charge.hop - 1]
+                )
+                legs.append(
+                    Leg(
+                        source,
+                        settlement(bank, bought_ccy),
+                        _units(incoming),
+                        bought_ccy,
+                        TransferCode.PAYMENT,
+                        f"interbank {agents[hop - 1]} → {bank}",
+                        hop,
+                    )
+                )
+                source = settlement(bank, bought_ccy)
+            if charge.deducted:
+                legs.append(
+                    Leg(
+                        settlement(bank, bought_ccy),
+                        fee_income(bank, bought_ccy),
+                        _units(charge.amount),
+                        bought_ccy,
+                        TransferCode.FEE,
+                        f"fee of {bank}",
+                        hop,
+                    )
+                )
+        legs.append(
+            Leg(
+                source,
+                creditor,
+                _units(flowing.credited),
+                bought_ccy,
+                TransferCode.PAYMENT,
+                "to the creditor",
+                len(agents) - 1,
+            )
+        )
+        for charge in flowing.charges:
+            if not charge.deducted:
+                bank = hop_agents[charge.hop]
+                payer = (
+                    on_top_from if on_top_from is not None else settlement(agents[0], bought_ccy)
+                )
+                legs.append(
+                    Leg(
+                        payer,
+                        fee_income(bank, bought_ccy),
+                        _units(charge.amount),
+                        bought_ccy,
+                        TransferCode.FEE,
+                        f"fee of {bank}",
+                        charge.hop + offset,
+                    )
+                )
+        fees_shown = [
+            {
+                "hop": c.hop + offset,
+                "bank": hop_agents[c.hop],
+                "fee": str(c.amount),
+                "deducted": c.deducted,
+            }
+            for c in flowing.charges
+        ]
+        info["fees"] = info.get("fees", []) + fees_shown
+        info.setdefault("debited", str(flowing.debited))
+        info["credited"] = str(flowing.credited)
+        try:
+            countries = sorted(
+                {first.country, directory.institution(payment.creditor_agent).country}
+            )
+            info["value_date"] = value_date(now, bought_ccy, countries).isoformat()
+        except CalendarError as exc:
+            info["value_date_note"] = str(exc)
+        return Plan(tuple(legs)), info
+
+
+def _identifier(directory: Directory, account: str) -> str:
+    return directory.account_holder(account)[1].identifier
+
+
+def _units(amount: Money) -> int:
+    return amount.to_minor_units()
+
+
+def _reason_of(exc: Exception) -> str:
+    if isinstance(exc, FxError):
+        return "CURR" if "currency" in type(exc).__name__.lower() else "MS03"
+    if isinstance(exc, FeeError):
+        return "AM09"
+    return "AGNT"
+
+
+def _plan_json(plan: Plan) -> list[dict[str, Any]]:
+    return [
+        {
+            "debit": str(leg.debit),
+            "credit": str(leg.credit),
+            "amount": leg.amount,
+            "currency": leg.currency,
+            "code": int(leg.code),
+            "what": leg.what,
+            "hop": leg.hop,
+        }
+        for leg in plan.legs
+    ]
+
+
+def _plan_of(record: PaymentRecord) -> Plan:
+    return Plan(
+        tuple(
+            Leg(
+                int(leg["debit"]),
+                int(leg["credit"]),
+                int(leg["amount"]),
+                leg["currency"],
+                TransferCode(leg["code"]),
+                leg["what"],
+                leg["hop"],
+            )
+            for leg in record.settlement["plan"]
+        )
+    )
+
+
+def _return_legs(record: PaymentRecord) -> tuple[tuple[Leg, ...], dict[str, str]]:
+    """What the creditor received, back along the route to the debtor."""
+    plan = _plan_of(record)
+    forward = [leg for leg in plan.legs if leg.code is not TransferCode.FEE]
+    to_creditor = forward[-1]
+    amount, ccy = to_creditor.amount, to_creditor.currency
+    legs = [
+        Leg(
+            to_creditor.credit,
+            to_creditor.debit,
+            amount,
+            ccy,
+            TransferCode.RETURN,
+            "back from the creditor",
+            to_creditor.hop,
+        )
+    ]
+    for leg in reversed([leg for leg in forward if leg.what.startswith("interbank")]):
+        legs.append(
+            Leg(
+                leg.credit,
+                leg.debit,
+                amount,
+                ccy,
+                TransferCode.RETURN,
+                f"back over {leg.what}",
+                leg.hop,
+            )
+        )
+    principal = forward[0]
+    fx = record.settlement.get("fx")
+    if fx is None:
+        legs.append(
+            Leg(
+                principal.credit,
+                principal.debit,
+                amount,
+                ccy,
+                TransferCode.RETURN,
+                "back to the debtor",
+                0,
+            )
+        )
+        back = Money.from_minor_units(amount, ccy)
+        return tuple(legs), {"from_creditor": str(back), "to_debtor": str(back)}
+    # Converted back at the rate dealt: the debtor's bank sells back what it bought.
+    sold_ccy = principal.currency
+    returned = Money.from_minor_units(amount, ccy)
+    exact = returned.amount / Decimal(fx["customer_rate"])
+    minor = Decimal(1).scaleb(-Money.of(0, sold_ccy).currency.minor_unit)
+    back = Money.of(exact.quantize(minor, rounding=RETURN_ROUNDING), sold_ccy)
+    bank = record.settlement["route"][0]
+    legs.append(
+        Leg(
+            settlement(bank, ccy),
+            fx_position(bank, ccy),
+            amount,
+            ccy,
+            TransferCode.RETURN,
+            "bought back by the debtor's bank",
+            0,
+        )
+    )
+    legs.append(
+        Leg(
+            fx_position(bank, sold_ccy),
+            principal.debit,
+            _units(back),
+            sold_ccy,
+            TransferCode.RETURN,
+            "back to the debtor",
+            0,
+        )
+    )
+    residue = exact - back.amount  # kept by the debtor's bank's FX position
+    return tuple(legs), {
+        "from_creditor": str(returned),
+        "to_debtor": str(back),
+        "rate": fx["customer_rate"],
+        "residue": f"{residue:f} {sold_ccy}",
+    }
+
+
+__all__ = [
+    "Corridor",
+    "PaymentEngine",
+    "PaymentNotFoundError",
+    "PaymentRejectedError",
+    "Submission",
+]

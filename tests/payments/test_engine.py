@@ -1,0 +1,381 @@
+"""The payments engine on both stores: worked examples to the minor unit, rejections that
+book nothing, idempotency, the liquidity queue, cancellation, returns, and a property test
+that money is conserved and fees add up whatever the mix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
+
+from corridor.demo import network
+from corridor.ledger import Ledger, Transfer
+from corridor.ledger.invariants import check_ledger
+from corridor.money import Money
+from corridor.payments.accounts import (
+    AccountCode,
+    TransferCode,
+    bank_account,
+    client_account,
+    ledger_id,
+    reserve_account,
+)
+from corridor.payments.engine import Corridor, PaymentEngine
+from corridor.payments.fees import ChargeBearer
+from corridor.payments.lifecycle import FINAL, PaymentStatus
+from corridor.payments.payment import Party, Payment, new_uetr
+from corridor.payments.repository import counts_by_status
+
+S = PaymentStatus
+# Inside the bundled ECB history, before the London cut-off, a business day everywhere.
+MORNING = datetime(2026, 10, 28, 9, 0, tzinfo=UTC)
+ALBION_CLIENT = network.CLIENTS[network.ALBION][0]
+THREAD_CLIENT = network.CLIENTS[network.THREADNEEDLE][0]
+LUOHU_CLIENT = network.CLIENTS[network.LUOHU][0]
+
+
+class Clock:
+    """A clock the test moves."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def books(engine: Engine) -> Iterator[tuple[PaymentEngine, Ledger, Clock]]:
+    """The demo network on an empty store, opening balances booked."""
+    ledger = Ledger(engine)
+    assert {r.value for r in ledger.create_accounts(network.ledger_accounts())} == {"ok"}
+    assert {r.value for r in ledger.create_transfers(network.opening_balances())} == {"ok"}
+    clock = Clock(MORNING)
+    corridor = Corridor(network.directory(), network.fee_table(), network.fx_desk())
+    yield PaymentEngine(engine, ledger, corridor, clock=clock), ledger, clock
+    ledger.close()
+
+
+def _payment(
+    amount: str = "10000.00",
+    *,
+    to: str = "GBP",
+    bearer: ChargeBearer = ChargeBearer.SHAR,
+    e2e: str | None = None,
+    **changes: object,
+) -> Payment:
+    creditor_bank, creditor = (
+        (network.LUOHU, LUOHU_CLIENT) if to == "CNY" else (network.THREADNEEDLE, THREAD_CLIENT)
+    )
+    fields: dict[str, object] = {
+        "uetr": new_uetr(),
+        "end_to_end_id": e2e or f"E2E-{new_uetr()[:8]}",
+        "instruction_id": "INSTR-1",
+        "debtor": Party(ALBION_CLIENT.name, ALBION_CLIENT.accounts["GBP"], "GB"),
+        "debtor_agent": network.ALBION,
+        "creditor_agent": creditor_bank,
+        "creditor": Party(creditor.name, creditor.accounts[to], "CN" if to == "CNY" else "GB"),
+        "instructed_amount": Money.of(amount, "GBP"),
+        "settlement_currency": to,
+        "charge_bearer": bearer,
+        "requested_execution_date": date(2026, 10, 28),
+        "purpose_code": "GDDS",
+    }
+    fields.update(changes)
+    return Payment(**fields)  # type: ignore[arg-type]
+
+
+def _balance(ledger: Ledger, account: int) -> int:
+    (found,) = ledger.lookup_accounts([account])
+    return found.credits_posted - found.debits_posted
+
+
+def _earned(ledger: Ledger, account: int) -> int:
+    """Fee income booked, pending (reserved payments) included."""
+    (found,) = ledger.lookup_accounts([account])
+    return found.credits_posted + found.credits_pending - found.debits_posted
+
+
+DEBTOR = client_account(network.ALBION, "GBP", ALBION_CLIENT.accounts["GBP"])
+CREDITOR = client_account(network.THREADNEEDLE, "GBP", THREAD_CLIENT.accounts["GBP"])
+ALBION_FEES = bank_account(AccountCode.FEE_INCOME, network.ALBION, "GBP")
+THREAD_FEES = bank_account(AccountCode.FEE_INCOME, network.THREADNEEDLE, "GBP")
+
+
+@pytest.mark.parametrize(
+    ("bearer", "debited", "credited", "albion_fee", "thread_fee"),
+    [
+        # GBP 10,000.00; each bank charges GBP 10 + 5 bp (min 10, max 60): 15.00 each.
+        (ChargeBearer.DEBT, 1_003_000, 1_000_000, 1_500, 1_500),
+        (ChargeBearer.SHAR, 1_001_500, 998_500, 1_500, 1_500),
+        # CRED: Threadneedle charges on the 9,985.00 that reaches it: 14.9925 → 14.99.
+        (ChargeBearer.CRED, 1_000_000, 997_001, 1_500, 1_499),
+    ],
+)
+def test_a_london_payment_settles_exactly_for_each_charge_bearer(
+    books: tuple[PaymentEngine, Ledger, Clock],
+    bearer: ChargeBearer,
+    debited: int,
+    credited: int,
+    albion_fee: int,
+    thread_fee: int,
+) -> None:
+    """Debtor, creditor and both banks' fee income move by exactly the worked amounts."""
+    payments, ledger, _clock = books
+    before = {a: _balance(ledger, a) for a in (DEBTOR, CREDITOR, ALBION_FEES, THREAD_FEES)}
+    record = payments.submit(_payment(bearer=bearer)).record
+    assert record.status is S.SETTLED
+    assert [e.iso_status for e in record.lifecycle.events] == [
+        "RCVD",
+        "ACTC",
+        "ACCP",
+        "ACSP",
+        "ACSP",
+        "ACSC",
+    ]
+    after = {a: _balance(ledger, a) for a in before}
+    assert before[DEBTOR] - after[DEBTOR] == debited
+    assert after[CREDITOR] - before[CREDITOR] == credited
+    assert after[ALBION_FEES] - before[ALBION_FEES] == albion_fee
+    assert after[THREAD_FEES] - before[THREAD_FEES] == thread_fee
+    shown = sum(
+        Money.of(f["fee"].split()[0].replace(",", ""), "GBP").to_minor_units()
+        for f in record.settlement["fees"]
+    )
+    assert shown == albion_fee + thread_fee == debited - credited
+
+
+def test_gbp_to_cny_through_hong_kong_converts_once_and_books_every_fee(
+    books: tuple[PaymentEngine, Ledger, Clock],
+) -> None:
+    """London → Hong Kong → Luohu: the London bank converts at its quote, each bank takes its
+    fee in the currency it handles, and the Luohu client receives the rest on its value date."""
+    payments, ledger, clock = books
+    creditor = client_account(network.LUOHU, "CNY", LUOHU_CLIENT.accounts["CNY"])
+    before = _balance(ledger, creditor)
+    record = payments.submit(_payment(to="CNY", bearer=ChargeBearer.SHAR)).record
+    info = record.settlement
+    assert info["route"] == [network.ALBION, network.HARBOUR, network.LUOHU]
+    fx = info["fx"]
+    bought = Money.of(fx["bought"].split()[0].replace(",", ""), "CNY")
+    sold = Money.of(fx["sold"].split()[0].replace(",", ""), "GBP")
+    assert sold == Money.of("10000.00", "GBP")
+    # bought + residue is exactly sold × the rate dealt
+    residue = Money.of(fx["residue"].split()[0].replace(",", ""), "CNY")
+    assert bought.amount + residue.amount == sold.amount * Decimal(fx["customer_rate"])
+    cny_fees = [f for f in info["fees"] if f["fee"].endswith("CNY")]
+    assert [f["bank"] for f in cny_fees] == [network.HARBOUR, network.LUOHU]
+    fee_total = sum(
+        Money.of(f["fee"].split()[0].replace(",", ""), "CNY").to_minor_units() for f in cny_fees
+    )
+    credited = Money.of(info["credited"].split()[0].replace(",", ""), "CNY").to_minor_units()
+    assert credited == bought.to_minor_units() - fee_total
+    # Reserved until its value date, then posted.
+    value_day = date.fromisoformat(info["value_date"])
+    if record.status is S.RESERVED:
+        assert _balance(ledger, creditor) == before
+        clock.now = datetime.combine(value_day, datetime.min.time(), UTC) + timedelta(hours=1)
+        (record,) = payments.settle_due()
+    assert record.status is S.SETTLED
+    assert _balance(ledger, creditor) - before == credited
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"debtor_agent": "NOPEGB2L"}, "RC01"),  # a BIC nobody registered
+        ({"debtor_agent": "ALB1GB2L"}, "RC01"),  # not a BIC at all
+        ({"debtor": Party("Harrow Tea Importers Ltd", "GB00ALBN00000000000000", "GB")}, "AC01"),
+        ({"settlement_currency": "XYZ"}, "AM03"),
+        ({"instructed_amount": Money.of("10.005", "GBP")}, "AM12"),
+        ({"requested_execution_date": date(2026, 10, 1)}, "DT01"),
+    ],
+)
+def test_bad_instructions_are_rejected_with_an_iso_reason_and_book_nothing(
+    books: tuple[PaymentEngine, Ledger, Clock], changes: dict[str, object], reason: str
+) -> None:
+    """Each rejection names the field and carries its reason code; the ledger is unchanged."""
+    payments, ledger, _clock = books
+    before = _balance(ledger, DEBTOR)
+    record = payments.submit(_payment(**changes)).record
+    assert record.status is S.REJECTED
+    assert record.lifecycle.events[-1].reason == reason
+    assert record.lifecycle.events[-1].iso_status == "RJCT"
+    assert _balance(ledger, DEBTOR) == before
+
+
+def test_cny_into_the_mainland_needs_a_purpose_code(
+    books: tuple[PaymentEngine, Ledger, Clock],
+) -> None:
+    """No purpose code, no CNY credited on the mainland (RR05)."""
+    payments, _ledger, _clock = books
+    record = payments.submit(_payment(to="CNY", purpose_code="")).record
+    assert (record.status, record.lifecycle.events[-1].reason) == (S.REJECTED, "RR05")
+
+
+def test_the_same_instruction_twice_is_one_payment(
+    books: tuple[PaymentEngine, Ledger, Clock], engine: Engine
+) -> None:
+    """Same idempotency key, or same debtor agent and end-to-end id: the first payment."""
+    payments, _ledger, _clock = books
+    first = payments.submit(_payment(e2e="E2E-ONCE"), idempotency_key="key-1")
+    again = payments.submit(_payment(e2e="E2E-OTHER"), idempotency_key="key-1")
+    same_e2e = payments.submit(_payment(e2e="E2E-ONCE"))
+    assert first.created
+    assert not again.created
+    assert not same_e2e.created
+    assert again.record.payment.uetr == same_e2e.record.payment.uetr == first.record.payment.uetr
+    with engine.connect() as connection:
+        assert counts_by_status(connection) == {"settled": 1}
+
+
+def _drain(ledger: Ledger, bic: str, currency: str) -> int:
+    """Move all of a bank's money in a currency back to the reserve; return how much."""
+    account = bank_account(AccountCode.SETTLEMENT, bic, currency)
+    amount = _balance(ledger, account)
+    (result,) = ledger.create_transfers(
+        [
+            Transfer(
+                ledger_id("drain", bic, currency),
+                account,
+                reserve_account(currency),
+                amount,
+                currency,
+                int(TransferCode.FUNDING),
+            )
+        ]
+    )
+    assert result.value == "ok"
+    return amount
+
+
+def test_a_bank_short_of_the_currency_queues_payments_first_in_first_out(
+    books: tuple[PaymentEngine, Ledger, Clock],
+) -> None:
+    """Albion has no CNY left: two payments queue (PDNG, AM04); funds for one release the
+    first only; more funds release the second."""
+    payments, ledger, clock = books
+    _drain(ledger, network.ALBION, "CNY")
+    first = payments.submit(_payment("100.00", to="CNY")).record
+    clock.now += timedelta(seconds=1)
+    second = payments.submit(_payment("100.00", to="CNY")).record
+    assert first.status is second.status is S.QUEUED
+    assert (first.lifecycle.events[-1].iso_status, first.lifecycle.events[-1].reason) == (
+        "PDNG",
+        "AM04",
+    )
+    fund = Transfer(
+        ledger_id("refill", 1),
+        reserve_account("CNY"),
+        bank_account(AccountCode.SETTLEMENT, network.ALBION, "CNY"),
+        120_000,
+        "CNY",
+        int(TransferCode.FUNDING),
+    )
+    assert ledger.create_transfers([fund])[0].value == "ok"
+    released = payments.release_queue()
+    assert [r.payment.uetr for r in released] == [first.payment.uetr]
+    assert payments.get(second.payment.uetr).status is S.QUEUED
+    fund2 = Transfer(
+        ledger_id("refill", 2),
+        reserve_account("CNY"),
+        bank_account(AccountCode.SETTLEMENT, network.ALBION, "CNY"),
+        120_000,
+        "CNY",
+        int(TransferCode.FUNDING),
+    )
+    assert ledger.create_transfers([fund2])[0].value == "ok"
+    assert [r.payment.uetr for r in payments.release_queue()] == [second.payment.uetr]
+
+
+def test_cancelling_a_reserved_payment_releases_the_reservation(
+    books: tuple[PaymentEngine, Ledger, Clock],
+) -> None:
+    """A CNY payment waits for its value date; cancelled, the debtor has it all back."""
+    payments, ledger, clock = books
+    clock.now = MORNING.replace(hour=16)  # after the Beijing cut-off: settles tomorrow
+    before = _balance(ledger, DEBTOR)
+    record = payments.submit(_payment(to="CNY")).record
+    assert record.status is S.RESERVED
+    (account,) = ledger.lookup_accounts([DEBTOR])
+    assert account.debits_pending > 0
+    cancelled = payments.cancel(record.payment.uetr, reason="CUST")
+    assert (cancelled.status, cancelled.lifecycle.events[-1].iso_status) == (S.CANCELLED, "CANC")
+    (account,) = ledger.lookup_accounts([DEBTOR])
+    assert account.debits_pending == 0
+    assert _balance(ledger, DEBTOR) == before
+
+
+def test_a_returned_payment_comes_back_less_the_fees_the_banks_keep(
+    books: tuple[PaymentEngine, Ledger, Clock],
+) -> None:
+    """SHAR: the debtor paid 10,015.00, the creditor got 9,985.00; the return sends the
+    9,985.00 back, and the creditor is where it started."""
+    payments, ledger, _clock = books
+    start = {a: _balance(ledger, a) for a in (DEBTOR, CREDITOR)}
+    record = payments.submit(_payment()).record
+    returned = payments.return_payment(record.payment.uetr, reason="AC04")
+    assert returned.status is S.RETURNED
+    assert returned.lifecycle.events[-1].reason == "AC04"
+    assert _balance(ledger, CREDITOR) == start[CREDITOR]
+    assert start[DEBTOR] - _balance(ledger, DEBTOR) == 3_000  # both fees, kept by the banks
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["GBP", "CNY"]),
+            st.sampled_from(list(ChargeBearer)),
+            st.integers(1, 2_000_000),
+            st.sampled_from(["keep", "cancel", "return"]),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_mix_conserves_money_and_every_fee_is_on_a_tracker(
+    books: tuple[PaymentEngine, Ledger, Clock],
+    engine: Engine,
+    mix: list[tuple[str, ChargeBearer, int, str]],
+) -> None:
+    """Whatever payments, cancellations and returns: the ledger's invariants hold, fee
+    income grows by exactly the fees trackers show, every payment stands in one state."""
+    payments, ledger, clock = books
+    fee_accounts = [
+        bank_account(AccountCode.FEE_INCOME, b, c)
+        for b, (_n, ccys) in network.BANKS.items()
+        for c in ccys
+    ]
+    before = {a: _earned(ledger, a) for a in fee_accounts}
+    records = []
+    for to, bearer, pence, then in mix:
+        clock.now += timedelta(seconds=1)
+        record = payments.submit(_payment(f"{pence / 100:.2f}", to=to, bearer=bearer)).record
+        if then == "cancel" and record.lifecycle.can(S.CANCELLED):
+            record = payments.cancel(record.payment.uetr)
+        elif then == "return" and record.status is S.SETTLED:
+            record = payments.return_payment(record.payment.uetr, reason="MS02")
+        records.append(record)
+    assert all(not r.problems for r in check_ledger(engine))
+    shown: dict[int, int] = {}
+    for record in records:
+        if record.status in (S.SETTLED, S.RETURNED, S.RESERVED):
+            for fee in record.settlement["fees"]:
+                amount, ccy = fee["fee"].split()
+                account = bank_account(AccountCode.FEE_INCOME, fee["bank"], ccy)
+                shown[account] = (
+                    shown.get(account, 0) + Money.of(amount.replace(",", ""), ccy).to_minor_units()
+                )
+    for account in fee_accounts:
+        assert _earned(ledger, account) - before[account] == shown.get(account, 0)
+    for record in records:
+        final = [e for e in record.lifecycle.events if e.status in FINAL]
+        assert len(final) <= 1
