@@ -15,7 +15,7 @@ from rich.console import Console
 
 from corridor.access.users import UserError
 from corridor.bench.screening import BenchDataError
-from corridor.cli import bench, check, demo, lists, screen
+from corridor.cli import bench, check, demo, lists, payments, screen
 from corridor.cli import cases as cases_cli
 from corridor.cli import users as users_cli
 from corridor.compliance import ListFormatError, NameInputError
@@ -23,6 +23,7 @@ from corridor.compliance.cases import CaseError
 from corridor.compliance.payment_screening import PaymentInputError
 from corridor.ledger import BatchTooLargeError
 from corridor.money import MoneyError
+from corridor.payments.engine import PaymentNotFoundError
 from corridor.store import StoreError
 
 app = typer.Typer(
@@ -40,6 +41,7 @@ app.command("screen")(screen.screen)
 app.command("screen-payment")(cases_cli.screen_payment_command)
 app.add_typer(cases_cli.app, name="cases")
 app.add_typer(users_cli.app, name="users")
+app.add_typer(payments.app, name="payments")
 
 USER_ERRORS = (
     StoreError,
@@ -51,6 +53,7 @@ USER_ERRORS = (
     PaymentInputError,
     CaseError,
     UserError,
+    PaymentNotFoundError,
 )
 stderr = Console(stderr=True)
 

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from corridor.demo import DemoResult, run_demo
+from corridor.money import Money
 from corridor.store import display_url, make_engine, upgrade
 
 
@@ -20,6 +21,9 @@ def demo(
     out: Annotated[Path, typer.Option(help="Folder for the day's reports.")] = Path(
         "corridor-demo"
     ),
+    payments: Annotated[
+        int, typer.Option(min=0, help="Payments sent through the payments engine.")
+    ] = 1_000,
 ) -> None:
     """Book a business day of the Luohu–Hong Kong–London corridor and show the books."""
     console = Console()
@@ -29,7 +33,7 @@ def demo(
     with Progress(
         TextColumn("{task.description:32}"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total} transfers"),
+        TextColumn("{task.completed}/{task.total}"),
         console=Console(stderr=True),
         transient=True,
     ) as bar:
@@ -39,9 +43,9 @@ def demo(
             nonlocal task
             if task is None:
                 task = bar.add_task(stage, total=total)
-            bar.update(task, description=stage, completed=done)
+            bar.update(task, description=stage, completed=done, total=total)
 
-        result = run_demo(engine, out, progress=report)
+        result = run_demo(engine, out, progress=report, payments=payments)
     engine.dispose()
     _show(console, result)
     broken = [i for i in result.invariants if not i.holds]
@@ -100,6 +104,7 @@ def _show(console: Console, result: DemoResult) -> None:
     for (institution, ccy), by_kind in sorted(totals.items()):
         table.add_row(institution, ccy, *[f"{by_kind[k]:,}" if k in by_kind else "" for k in kinds])
     console.print(table)
+    _show_payments(console, result)
     held = len(result.invariants)
     ok = sum(i.holds for i in result.invariants)
     console.print(f"Invariants: {ok} of {held} hold (run [bold]corridor check[/] for the detail).")
@@ -107,3 +112,31 @@ def _show(console: Console, result: DemoResult) -> None:
     console.print(
         "The HTTP API and operations console ([bold]corridor serve[/]) are not built yet."
     )
+
+
+def _show_payments(console: Console, result: DemoResult) -> None:
+    traffic = result.traffic
+    if not traffic.submitted:
+        return
+    statuses = ", ".join(f"{n:,} {s}" for s, n in sorted(traffic.statuses.items()))
+    console.print(
+        f"Payments through the engine: {traffic.submitted:,} ({statuses});"
+        f" {traffic.queued:,} waited for liquidity."
+    )
+    volumes = Table(title="Payment volumes by corridor and currency", title_justify="left")
+    volumes.add_column("corridor")
+    volumes.add_column("instructed", justify="right")
+    for (corridor, ccy), units in sorted(traffic.volumes.items()):
+        volumes.add_row(f"{corridor} {ccy}", f"{Money.from_minor_units(units, ccy).amount:,}")
+    console.print(volumes)
+    fees = ", ".join(
+        f"{ccy} {Money.from_minor_units(units, ccy).amount:,}"
+        for ccy, units in sorted(traffic.fees.items())
+    )
+    times = sorted(traffic.settle_seconds)
+    median = f"{times[len(times) // 2]:.3f} s" if times else "–"
+    console.print(f"Fees earned: {fees}. Median time from receipt to settlement: {median}.")
+    for uetr in traffic.sample_uetrs[:1]:
+        console.print(f"Follow a payment: [bold]corridor payments track {uetr}[/]")
+    if traffic.statuses.get("held"):
+        console.print("Held for four-eyes review: [bold]corridor cases list[/]")

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from schwifty import IBAN
 
-from corridor.fx import FxDesk, SpreadSchedule
+from corridor.fx import EcbRates, FxDesk, SpreadSchedule
 from corridor.ledger import Account, AccountFlags, Transfer
 from corridor.money import Money, currency
 from corridor.payments.accounts import (
@@ -79,7 +80,15 @@ OPENING = {
     "CNH": 40_000_000,
 }
 """Each bank's opening money in each currency it holds (major units)."""
-DEPOSIT = {"GBP": 250_000, "USD": 250_000, "HKD": 2_500_000, "CNY": 2_000_000, "CNH": 2_000_000}
+SHORT = {(ALBION, "CNY"): 2_000_000}
+"""Albion opens short of CNY: its CNY payments queue until liquidity arrives."""
+DEPOSIT = {
+    "GBP": 10_000_000,
+    "USD": 10_000_000,
+    "HKD": 100_000_000,
+    "CNY": 80_000_000,
+    "CNH": 80_000_000,
+}
 """Each client account's opening deposit (major units)."""
 
 
@@ -182,10 +191,16 @@ def fee_table() -> FeeTable:
     return table
 
 
+STALE_RATES = timedelta(days=90)
+"""How old a reference rate the demo deals on: the ECB history shipped offline ends on
+the day the package was built, and every quote records the date of the fixing it used."""
+
+
 def fx_desk() -> FxDesk:
     """Each bank deals at 25 basis points over the ECB reference (40 on CNY and CNH)."""
     spreads = {bic: SpreadSchedule(25, {"GBP/CNY": 40, "GBP/CNH": 40}) for bic in BANKS}
-    return FxDesk(spreads, default=SpreadSchedule(Decimal(30)))
+    rates = EcbRates(max_fallback=STALE_RATES)
+    return FxDesk(spreads, default=SpreadSchedule(Decimal(30)), rates=rates)
 
 
 def ledger_accounts() -> list[Account]:
@@ -218,7 +233,7 @@ def opening_balances(day: int = 0) -> list[Transfer]:
                     ledger_id("opening", day, bic, ccy),
                     reserve_account(ccy),
                     bank_account(AccountCode.SETTLEMENT, bic, ccy),
-                    OPENING[ccy] * minor[ccy],
+                    SHORT.get((bic, ccy), OPENING[ccy]) * minor[ccy],
                     ccy,
                     int(TransferCode.FUNDING),
                 )
@@ -236,3 +251,15 @@ def opening_balances(day: int = 0) -> list[Transfer]:
                     )
                 )
     return transfers
+
+
+def liquidity(day: int, bic: str, currency: str, amount: int) -> Transfer:
+    """A bank buying `amount` (major units) of a currency into its account, on `day`."""
+    return Transfer(
+        ledger_id("liquidity", day, bic, currency),
+        reserve_account(currency),
+        bank_account(AccountCode.SETTLEMENT, bic, currency),
+        amount * 100,
+        currency,
+        int(TransferCode.FUNDING),
+    )

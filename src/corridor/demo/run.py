@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from corridor.demo.corridor import chart, describe
 from corridor.demo.day import business_day, day_marker
+from corridor.demo.traffic import TrafficResult, run_traffic
 from corridor.ledger import CreateAccountResult, CreateTransferResult, Ledger
 from corridor.ledger.invariants import InvariantResult, check_ledger
 from corridor.money import Money
@@ -33,6 +34,7 @@ class DemoResult:
     balances: list[dict[str, str]] = field(default_factory=list)
     invariants: list[InvariantResult] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    traffic: TrafficResult = field(default_factory=TrafficResult)
 
 
 def _next_day(ledger: Ledger) -> int:
@@ -65,8 +67,11 @@ def balances(ledger: Ledger) -> list[dict[str, str]]:
     return rows
 
 
-def run_demo(engine: Engine, out: Path, progress: Progress | None = None) -> DemoResult:
-    """Set up the corridor if need be, book its next business day, and write the reports."""
+def run_demo(
+    engine: Engine, out: Path, progress: Progress | None = None, *, payments: int = 1_000
+) -> DemoResult:
+    """Set up the corridor if need be, book its next business day (ledger traffic, then
+    `payments` payments through the payments engine), and write the reports."""
     report = progress or (lambda _stage, _done, _total: None)
     with Ledger(engine) as ledger:
         created = ledger.create_accounts(chart())
@@ -93,6 +98,7 @@ def run_demo(engine: Engine, out: Path, progress: Progress | None = None) -> Dem
                 done += len(batch)
                 report(stage.name, done, total)
             result.stages.append((stage.name, applied, rejected))
+        result.traffic = run_traffic(engine, ledger, day, payments, report)
         result.balances = balances(ledger)
     result.invariants = check_ledger(engine)
     result.files = _write_reports(result, out)
@@ -115,6 +121,7 @@ def _write_reports(result: DemoResult, out: Path) -> list[Path]:
                 "stages": [{"stage": s, "applied": a, "refused": r} for s, a, r in result.stages],
                 "results": dict(sorted(result.results.items())),
                 "invariants": {i.name: i.holds for i in result.invariants},
+                "payments": payments_summary(result.traffic),
             },
             indent=2,
         )
@@ -122,3 +129,23 @@ def _write_reports(result: DemoResult, out: Path) -> list[Path]:
         encoding="utf-8",
     )
     return [balances_file, summary_file]
+
+
+def payments_summary(traffic: TrafficResult) -> dict[str, object]:
+    """The day's payments: statuses, volumes per corridor and currency, fees, times."""
+    times = sorted(traffic.settle_seconds)
+    return {
+        "submitted": traffic.submitted,
+        "statuses": dict(sorted(traffic.statuses.items())),
+        "waited_for_liquidity": traffic.queued,
+        "volumes": {
+            f"{corridor} {ccy}": str(Money.from_minor_units(units, ccy).amount)
+            for (corridor, ccy), units in sorted(traffic.volumes.items())
+        },
+        "fees_earned": {
+            ccy: str(Money.from_minor_units(units, ccy).amount)
+            for ccy, units in sorted(traffic.fees.items())
+        },
+        "median_seconds_to_settle": times[len(times) // 2] if times else None,
+        "track_for_example": traffic.sample_uetrs,
+    }

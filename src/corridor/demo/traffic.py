@@ -1,0 +1,155 @@
+"""A business day of corridor payments through the payments engine.
+
+London companies and people pay Luohu suppliers in CNY (through Hong Kong) and each other
+in GBP; Hong Kong clients pay Luohu in CNY; Luohu clients pay Hong Kong in HKD; London
+pays Luohu in USD. Every charge bearer appears. A few are cancelled before their value
+date and a few returned after settlement. The mix is fixed by the day's number, so a run
+books the same instructions; rates and times are today's.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from importlib.resources import as_file, files
+
+from sqlalchemy.engine import Engine
+
+from corridor.compliance.lists import ListFormat, load_list
+from corridor.compliance.screening import load_index
+from corridor.demo import network
+from corridor.ledger import Ledger
+from corridor.money import Money
+from corridor.payments.engine import Corridor, PaymentEngine
+from corridor.payments.fees import ChargeBearer
+from corridor.payments.lifecycle import PaymentStatus
+from corridor.payments.payment import Party, Payment
+from corridor.payments.repository import PaymentRecord
+
+Progress = Callable[[str, int, int], None]
+S = PaymentStatus
+# (debtor bank, instructed currency, creditor bank, settlement currency, share of traffic)
+FLOWS = (
+    (network.ALBION, "GBP", network.LUOHU, "CNY", 30),
+    (network.ALBION, "GBP", network.THREADNEEDLE, "GBP", 20),
+    (network.HARBOUR, "HKD", network.LUOHU, "CNY", 20),
+    (network.LUOHU, "CNY", network.HARBOUR, "HKD", 15),
+    (network.THREADNEEDLE, "USD", network.LUOHU, "USD", 15),
+)
+AMOUNTS = {"GBP": (50, 20_000), "HKD": (500, 200_000), "CNY": (400, 150_000), "USD": (50, 25_000)}
+COUNTRY = {
+    network.ALBION: "GB",
+    network.THREADNEEDLE: "GB",
+    network.HARBOUR: "HK",
+    network.LUOHU: "CN",
+}
+
+
+@dataclass
+class TrafficResult:
+    """What the day's payments came to."""
+
+    submitted: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    volumes: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(corridor, currency) → instructed amount, as Decimal."""
+    fees: Counter[str] = field(default_factory=Counter)
+    """currency → fees the banks earned."""
+    settle_seconds: list[float] = field(default_factory=list)
+    queued: int = 0
+    """Payments that waited for liquidity during the day."""
+    sample_uetrs: list[str] = field(default_factory=list)
+
+
+def _uetr(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _instruction(rng: random.Random, day: int, n: int, today: date) -> Payment:
+    flow = rng.choices(FLOWS, weights=[f[4] for f in FLOWS])[0]
+    debtor_bank, sold, creditor_bank, bought, _share = flow
+    debtor = rng.choice(network.CLIENTS[debtor_bank])
+    creditor = rng.choice(network.CLIENTS[creditor_bank])
+    low, high = AMOUNTS[sold]
+    amount = Money.of(Decimal(rng.randrange(low * 100, high * 100)) / 100, sold)
+    return Payment(
+        uetr=_uetr(rng),
+        end_to_end_id=f"D{day}-{n:06d}",
+        instruction_id=f"D{day}-I{n:06d}",
+        debtor=Party(debtor.name, debtor.accounts[sold], COUNTRY[debtor_bank], debtor.individual),
+        debtor_agent=debtor_bank,
+        creditor_agent=creditor_bank,
+        creditor=Party(creditor.name, creditor.accounts[bought], COUNTRY[creditor_bank]),
+        instructed_amount=amount,
+        settlement_currency=bought,
+        charge_bearer=rng.choice(list(ChargeBearer)),
+        requested_execution_date=today,
+        purpose_code=rng.choice(["GDDS", "SUPP", "SALA", "TRAD"]),
+        remittance=f"Invoice {day}-{n}",
+    )
+
+
+def run_traffic(
+    engine: Engine, ledger: Ledger, day: int, count: int, progress: Progress | None = None
+) -> TrafficResult:
+    """Set up the payment network if need be, settle what came due, and submit `count`
+    payments; every tenth reserved one is cancelled and every twentieth settled one
+    returned."""
+    report = progress or (lambda _stage, _done, _total: None)
+    ledger.create_accounts(network.ledger_accounts())
+    ledger.create_transfers(network.opening_balances())
+    with as_file(files("corridor.demo").joinpath("watchlist.csv")) as watchlist:
+        load_list(engine, ListFormat.INTERNAL_CSV, watchlist)
+    corridor = Corridor(
+        network.directory(), network.fee_table(), network.fx_desk(), screening=load_index(engine)
+    )
+    payments = PaymentEngine(engine, ledger, corridor)
+    payments.settle_due()
+    rng = random.Random(f"corridor-traffic-{day}")  # noqa: S311 - a demo mix, not a secret
+    today = datetime.now(UTC).date()
+    result = TrafficResult()
+    uetrs = []
+    for n in range(count):
+        instruction = _instruction(rng, day, n, today)
+        if n % 40 == 7:  # now and then the instruction names someone on the watch list
+            creditor = replace(instruction.creditor, name="Liang Jiahui")
+            instruction = replace(instruction, creditor=creditor)
+        record = payments.submit(instruction).record
+        if record.status is S.RESERVED and n % 10 == 0:
+            record = payments.cancel(record.payment.uetr, reason="CUST")
+        elif record.status is S.SETTLED and n % 20 == 0:
+            record = payments.return_payment(record.payment.uetr, reason="AC04")
+        uetrs.append(record.payment.uetr)
+        if n % 25 == 0 or n == count - 1:
+            report("payments through the engine", n + 1, count)
+    result.queued = sum(payments.get(u).status is S.QUEUED for u in uetrs)
+    # Late in the day Albion buys CNY: its queued payments go, first in first out.
+    ledger.create_transfers([network.liquidity(day, network.ALBION, "CNY", 60_000_000)])
+    payments.release_queue()
+    for uetr in uetrs:
+        _count(result, payments.get(uetr))
+    return result
+
+
+def _count(result: TrafficResult, record: PaymentRecord) -> None:
+    payment = record.payment
+    result.submitted += 1
+    result.statuses[record.status.value] += 1
+    corridor = f"{COUNTRY[payment.debtor_agent]}→{COUNTRY[payment.creditor_agent]}"
+    result.volumes[(corridor, payment.instructed_amount.currency.code)] += int(
+        payment.instructed_amount.to_minor_units()
+    )
+    if record.status in (S.SETTLED, S.RETURNED, S.RESERVED):
+        for fee in record.settlement.get("fees", []):
+            amount, ccy = fee["fee"].split()
+            result.fees[ccy] += Money.of(amount.replace(",", ""), ccy).to_minor_units()
+    took = record.lifecycle.took
+    if took is not None:
+        result.settle_seconds.append(took / timedelta(seconds=1))
+    if len(result.sample_uetrs) < 3 and record.status is S.SETTLED:
+        result.sample_uetrs.append(payment.uetr)
