@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from corridor.bench import ledger as ledger_bench
+from corridor.bench import payments as payments_bench
 from corridor.bench import screening as screening_bench
 
 app = typer.Typer(
@@ -104,6 +105,35 @@ def _print(figures: dict[str, Any], json_output: bool, title: str) -> None:
             cells = (row.get(c) for c in columns)
             by_category.add_row(name, *("–" if v is None else str(v) for v in cells))
         console.print(by_category)
+
+
+@app.command("payments")
+def payments(
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object on stdout.")
+    ] = False,
+    backend: Annotated[
+        str | None,
+        typer.Option(help="sqlite or postgres (default: the configured database's store)."),
+    ] = None,
+    count: Annotated[
+        int, typer.Option("--payments", min=2, help="Payments sent end to end.")
+    ] = 2_000,
+    postgres_url: Annotated[
+        str | None, typer.Option(help="A PostgreSQL server to create the bench database on.")
+    ] = None,
+) -> None:
+    """Payments end to end (validate, screen, price, reserve, settle) and their latency."""
+    if backend not in (None, "sqlite", "postgres"):
+        raise typer.BadParameter("must be sqlite or postgres", param_hint="--backend")
+    with _stages(transient=json_output) as report:
+        figures = payments_bench.run(
+            ledger_bench.backend_for(backend),
+            payments=count,
+            postgres_url=postgres_url,
+            progress=report,
+        )
+    _print(figures, json_output, "corridor bench payments")
 
 
 @app.command("screening")

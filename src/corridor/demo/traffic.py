@@ -70,7 +70,8 @@ def _uetr(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def _instruction(rng: random.Random, day: int, n: int, today: date) -> Payment:
+def instruction_of(rng: random.Random, day: int, n: int, today: date) -> Payment:
+    """A payment of the day's mix: flow, parties, amount and charge bearer drawn from `rng`."""
     flow = rng.choices(FLOWS, weights=[f[4] for f in FLOWS])[0]
     debtor_bank, sold, creditor_bank, bought, _share = flow
     debtor = rng.choice(network.CLIENTS[debtor_bank])
@@ -115,7 +116,7 @@ def run_traffic(
     result = TrafficResult()
     uetrs = []
     for n in range(count):
-        instruction = _instruction(rng, day, n, today)
+        instruction = instruction_of(rng, day, n, today)
         if n % 40 == 7:  # now and then the instruction names someone on the watch list
             creditor = replace(instruction.creditor, name="Liang Jiahui")
             instruction = replace(instruction, creditor=creditor)
