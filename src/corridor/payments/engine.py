@@ -18,41 +18,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_EVEN, ROUND_UP, Decimal
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from corridor.calendar import CalendarError, value_date
 from corridor.compliance import payment_screening as screening
 from corridor.compliance.cases import cleared_for_payment, open_case
 from corridor.compliance.matching import ScreeningIndex, Tiers
 from corridor.fx import FxDesk, FxError
 from corridor.ledger import CreateTransferResult, Ledger
-from corridor.money import Money
 from corridor.payments import repository
-from corridor.payments.accounts import TransferCode, client_account
-from corridor.payments.fees import ChargeBearer, FeeError, FeeTable, apply_charges
+from corridor.payments.fees import FeeError, FeeTable
 from corridor.payments.lifecycle import Lifecycle, LifecycleError, PaymentStatus
-from corridor.payments.payment import Payment, PaymentRejectedError, Problem, check_payment
-from corridor.payments.reference import Directory, ReferenceDataError, route_agents
+from corridor.payments.payment import Payment, Problem, check_payment
+from corridor.payments.planning import plan_json, plan_of, plan_payment, return_legs
+from corridor.payments.reference import Directory, ReferenceDataError
 from corridor.payments.repository import PaymentRecord
 from corridor.payments.settlement import (
-    Leg,
-    Plan,
-    fee_income,
     finish,
-    fx_position,
     posted_chain,
     reserve,
     settlement,
 )
 
 S = PaymentStatus
-EQUIVALENT_ROUNDING = ROUND_UP
-"""A fee billed in another currency is converted up: the payer covers it in full."""
-RETURN_ROUNDING = ROUND_HALF_EVEN
-"""A returned amount converted back is rounded half-even; the residue is recorded."""
 _OK = {CreateTransferResult.OK, CreateTransferResult.EXISTS}
 
 
@@ -165,7 +154,7 @@ class PaymentEngine:
         if not record.lifecycle.can(S.CANCELLED):
             raise LifecycleError(f"a {record.status} payment cannot be cancelled")
         if record.status is S.RESERVED:
-            plan = _plan_of(record)
+            plan = plan_of(record)
             self._apply(finish(record.payment.uetr, plan, post=False), "void")
         return self._step(record, S.CANCELLED, actor=actor, reason=reason)
 
@@ -175,7 +164,7 @@ class PaymentEngine:
         record = self.get(uetr)
         if not record.lifecycle.can(S.RETURNED):
             raise LifecycleError(f"a {record.status} payment cannot be returned")
-        legs, returned = _return_legs(record)
+        legs, returned = return_legs(record)
         failed = self._apply(posted_chain(uetr, "return", legs), "return")
         if failed is not None:
             raise LifecycleError(f"the return of {uetr} could not be booked: {failed}")
@@ -319,18 +308,20 @@ class PaymentEngine:
         )
 
     def _price(self, record: PaymentRecord) -> PaymentRecord:
-        now = self.clock()
+        now, corridor = self.clock(), self.corridor
         try:
-            plan, info = self._plan(record.payment, now)
+            plan, info = plan_payment(
+                record.payment, corridor.directory, corridor.fees, corridor.desk, now
+            )
         except (FxError, FeeError, ReferenceDataError) as exc:
             return self._step(record, S.REJECTED, reason=_reason_of(exc), detail=str(exc))
         detail = f"rate {info['fx']['customer_rate']}" if info.get("fx") else "one currency"
         return self._step(
-            record, S.PRICED, detail=detail, settlement_info=info | {"plan": _plan_json(plan)}
+            record, S.PRICED, detail=detail, settlement_info=info | {"plan": plan_json(plan)}
         )
 
     def _reserve(self, record: PaymentRecord) -> PaymentRecord:
-        plan = _plan_of(record)
+        plan = plan_of(record)
         failed = self._apply(reserve(record.payment.uetr, plan), "reserve")
         if failed is None:
             return self._step(record, S.RESERVED, detail=f"{len(plan.legs)} legs held")
@@ -355,7 +346,7 @@ class PaymentEngine:
         due = date.fromisoformat(info["value_date"]) if info.get("value_date") else None
         if due is not None and due > self.clock().date():
             return record  # reserved until its value date; settle_due posts it then
-        plan = _plan_of(record)
+        plan = plan_of(record)
         failed = self._apply(finish(record.payment.uetr, plan, post=True), "post")
         if failed is not None:
             raise LifecycleError(f"posting {record.payment.uetr} failed: {failed}")
@@ -369,212 +360,6 @@ class PaymentEngine:
                 return index, result
         return None
 
-    # -- planning ------------------------------------------------------------------------
-
-    def _plan(self, payment: Payment, now: datetime) -> tuple[Plan, dict[str, Any]]:
-        directory, fees = self.corridor.directory, self.corridor.fees
-        sold, bought_ccy = payment.instructed_amount, payment.settlement_currency
-        hops = directory.route(payment.debtor_agent, payment.creditor_agent, bought_ccy)
-        first = directory.institution(payment.debtor_agent)
-        agents = [a.bic11 for a in route_agents(hops)] if hops else [first.bic11]
-        origin, destination = first.country, directory.institution(payment.creditor_agent).country
-        debtor = client_account(
-            agents[0], sold.currency.code, _identifier(directory, payment.debtor.account)
-        )
-        creditor = client_account(
-            agents[-1], bought_ccy, _identifier(directory, payment.creditor.account)
-        )
-        bearer = payment.charge_bearer
-        legs: list[Leg] = []
-        info: dict[str, Any] = {"route": agents}
-        if sold.currency.code == bought_ccy:
-            schedules = fees.for_chain(agents, origin, destination, bought_ccy)
-            charges = apply_charges(sold, bearer, schedules)
-            legs.append(
-                Leg(
-                    debtor,
-                    settlement(agents[0], bought_ccy),
-                    _units(sold),
-                    bought_ccy,
-                    TransferCode.PAYMENT,
-                    "principal",
-                    0,
-                )
-            )
-            flowing = charges
-            on_top_from = debtor
-        else:
-            own = fees.schedule(agents[0], origin, destination, sold.currency.code)
-            own_fee = own.fee_for(sold)
-            principal = sold - own_fee if bearer is ChargeBearer.CRED else sold
-            quote = self.corridor.desk.quote(agents[0], principal, bought_ccy, now)
-            conversion = quote.convert(principal, now)
-            downstream = fees.for_chain(agents[1:], origin, destination, bought_ccy)
-            flowing = apply_charges(
-                conversion.bought,
-                ChargeBearer.DEBT if bearer is ChargeBearer.DEBT else ChargeBearer.CRED,
-                downstream,
-            )
-            code = TransferCode.FX_PAYMENT
-            legs.append(
-                Leg(
-                    debtor,
-                    fx_position(agents[0], sold.currency.code),
-                    _units(principal),
-                    sold.currency.code,
-                    code,
-                    "principal, bought by the debtor's bank",
-                    0,
-                )
-            )
-            legs.append(
-                Leg(
-                    debtor,
-                    fee_income(agents[0], sold.currency.code),
-                    _units(own_fee),
-                    sold.currency.code,
-                    TransferCode.FEE,
-                    f"fee of {agents[0]}",
-                    0,
-                )
-            )
-            on_top = flowing.charged_on_top
-            equivalent = Money.of(0, sold.currency)
-            if on_top.is_positive():
-                exact = on_top.amount / conversion.rate
-                equivalent = Money.of(
-                    exact.quantize(
-                        Decimal(1).scaleb(-sold.currency.minor_unit), rounding=EQUIVALENT_ROUNDING
-                    ),
-                    sold.currency,
-                )
-                legs.append(
-                    Leg(
-                        debtor,
-                        fx_position(agents[0], sold.currency.code),
-                        _units(equivalent),
-                        sold.currency.code,
-                        TransferCode.FEE,
-                        "the other banks' fees, bought by the debtor's bank",
-                        0,
-                    )
-                )
-            info["fx"] = {
-                "quote_id": str(quote.quote_id),
-                "sold": str(principal),
-                "bought": str(conversion.bought),
-                "residue": str(conversion.residue),
-                "customer_rate": str(conversion.rate),
-                "reference_rate": str(quote.reference.rate),
-                "rate_date": quote.reference.rate_date.isoformat(),
-                "spread_bps": str(quote.spread_bps),
-            }
-            info["debited"] = str(
-                sold
-                + (own_fee if bearer is not ChargeBearer.CRED else Money.of(0, sold.currency))
-                + equivalent
-            )
-            info["fees"] = [
-                {
-                    "hop": 0,
-                    "bank": agents[0],
-                    "fee": str(own_fee),
-                    "deducted": bearer is ChargeBearer.CRED,
-                }
-            ]
-            on_top_from = None  # the debtor's bank pays the other banks' fees in their currency
-        # The settlement currency travels bank to bank; each bank takes its fee.
-        hop_agents = agents if sold.currency.code == bought_ccy else agents[1:]
-        offset = 0 if sold.currency.code == bought_ccy else 1
-        source = settlement(agents[0], bought_ccy)
-        for charge in flowing.charges:
-            bank = hop_agents[charge.hop]
-            hop = charge.hop + offset
-            if hop > 0:
-                incoming = (
-                    flowing.instructed if charge.hop == 0 else flowing.passed_on[charge.hop - 1]
-                )
-                legs.append(
-                    Leg(
-                        source,
-                        settlement(bank, bought_ccy),
-                        _units(incoming),
-                        bought_ccy,
-                        TransferCode.PAYMENT,
-                        f"interbank {agents[hop - 1]} → {bank}",
-                        hop,
-                    )
-                )
-                source = settlement(bank, bought_ccy)
-            if charge.deducted:
-                legs.append(
-                    Leg(
-                        settlement(bank, bought_ccy),
-                        fee_income(bank, bought_ccy),
-                        _units(charge.amount),
-                        bought_ccy,
-                        TransferCode.FEE,
-                        f"fee of {bank}",
-                        hop,
-                    )
-                )
-        legs.append(
-            Leg(
-                source,
-                creditor,
-                _units(flowing.credited),
-                bought_ccy,
-                TransferCode.PAYMENT,
-                "to the creditor",
-                len(agents) - 1,
-            )
-        )
-        for charge in flowing.charges:
-            if not charge.deducted:
-                bank = hop_agents[charge.hop]
-                payer = (
-                    on_top_from if on_top_from is not None else settlement(agents[0], bought_ccy)
-                )
-                legs.append(
-                    Leg(
-                        payer,
-                        fee_income(bank, bought_ccy),
-                        _units(charge.amount),
-                        bought_ccy,
-                        TransferCode.FEE,
-                        f"fee of {bank}",
-                        charge.hop + offset,
-                    )
-                )
-        fees_shown = [
-            {
-                "hop": c.hop + offset,
-                "bank": hop_agents[c.hop],
-                "fee": str(c.amount),
-                "deducted": c.deducted,
-            }
-            for c in flowing.charges
-        ]
-        info["fees"] = info.get("fees", []) + fees_shown
-        info.setdefault("debited", str(flowing.debited))
-        info["credited"] = str(flowing.credited)
-        try:
-            countries = sorted(
-                {first.country, directory.institution(payment.creditor_agent).country}
-            )
-            info["value_date"] = value_date(now, bought_ccy, countries).isoformat()
-        except CalendarError as exc:
-            info["value_date_note"] = str(exc)
-        return Plan(tuple(legs)), info
-
-
-def _identifier(directory: Directory, account: str) -> str:
-    return directory.account_holder(account)[1].identifier
-
-
-def _units(amount: Money) -> int:
-    return amount.to_minor_units()
-
 
 def _reason_of(exc: Exception) -> str:
     if isinstance(exc, FxError):
@@ -584,125 +369,9 @@ def _reason_of(exc: Exception) -> str:
     return "AGNT"
 
 
-def _plan_json(plan: Plan) -> list[dict[str, Any]]:
-    return [
-        {
-            "debit": str(leg.debit),
-            "credit": str(leg.credit),
-            "amount": leg.amount,
-            "currency": leg.currency,
-            "code": int(leg.code),
-            "what": leg.what,
-            "hop": leg.hop,
-        }
-        for leg in plan.legs
-    ]
-
-
-def _plan_of(record: PaymentRecord) -> Plan:
-    return Plan(
-        tuple(
-            Leg(
-                int(leg["debit"]),
-                int(leg["credit"]),
-                int(leg["amount"]),
-                leg["currency"],
-                TransferCode(leg["code"]),
-                leg["what"],
-                leg["hop"],
-            )
-            for leg in record.settlement["plan"]
-        )
-    )
-
-
-def _return_legs(record: PaymentRecord) -> tuple[tuple[Leg, ...], dict[str, str]]:
-    """What the creditor received, back along the route to the debtor."""
-    plan = _plan_of(record)
-    forward = [leg for leg in plan.legs if leg.code is not TransferCode.FEE]
-    to_creditor = forward[-1]
-    amount, ccy = to_creditor.amount, to_creditor.currency
-    legs = [
-        Leg(
-            to_creditor.credit,
-            to_creditor.debit,
-            amount,
-            ccy,
-            TransferCode.RETURN,
-            "back from the creditor",
-            to_creditor.hop,
-        )
-    ]
-    for leg in reversed([leg for leg in forward if leg.what.startswith("interbank")]):
-        legs.append(
-            Leg(
-                leg.credit,
-                leg.debit,
-                amount,
-                ccy,
-                TransferCode.RETURN,
-                f"back over {leg.what}",
-                leg.hop,
-            )
-        )
-    principal = forward[0]
-    fx = record.settlement.get("fx")
-    if fx is None:
-        legs.append(
-            Leg(
-                principal.credit,
-                principal.debit,
-                amount,
-                ccy,
-                TransferCode.RETURN,
-                "back to the debtor",
-                0,
-            )
-        )
-        back = Money.from_minor_units(amount, ccy)
-        return tuple(legs), {"from_creditor": str(back), "to_debtor": str(back)}
-    # Converted back at the rate dealt: the debtor's bank sells back what it bought.
-    sold_ccy = principal.currency
-    returned = Money.from_minor_units(amount, ccy)
-    exact = returned.amount / Decimal(fx["customer_rate"])
-    minor = Decimal(1).scaleb(-Money.of(0, sold_ccy).currency.minor_unit)
-    back = Money.of(exact.quantize(minor, rounding=RETURN_ROUNDING), sold_ccy)
-    bank = record.settlement["route"][0]
-    legs.append(
-        Leg(
-            settlement(bank, ccy),
-            fx_position(bank, ccy),
-            amount,
-            ccy,
-            TransferCode.RETURN,
-            "bought back by the debtor's bank",
-            0,
-        )
-    )
-    legs.append(
-        Leg(
-            fx_position(bank, sold_ccy),
-            principal.debit,
-            _units(back),
-            sold_ccy,
-            TransferCode.RETURN,
-            "back to the debtor",
-            0,
-        )
-    )
-    residue = exact - back.amount  # kept by the debtor's bank's FX position
-    return tuple(legs), {
-        "from_creditor": str(returned),
-        "to_debtor": str(back),
-        "rate": fx["customer_rate"],
-        "residue": f"{residue:f} {sold_ccy}",
-    }
-
-
 __all__ = [
     "Corridor",
     "PaymentEngine",
     "PaymentNotFoundError",
-    "PaymentRejectedError",
     "Submission",
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -78,21 +78,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message} ({self.reason})"
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentRejectedError(ValueError):
-    """A payment with any problem is rejected whole, and books nothing."""
-
-    problems: tuple[Problem, ...] = field(default_factory=tuple)
-
-    def __str__(self) -> str:
-        return "; ".join(str(p) for p in self.problems)
-
-    @property
-    def reason(self) -> str:
-        """The reason code the rejection reports: its first problem's."""
-        return self.problems[0].reason
 
 
 def new_uetr() -> str:

@@ -72,8 +72,10 @@ def find_existing(
         payments_table.c.debtor_agent == payment.debtor_agent,
         payments_table.c.end_to_end_id == payment.end_to_end_id,
     )
-    condition = same if idempotency_key is None else sa.or_(
-        same, payments_table.c.idempotency_key == idempotency_key
+    condition = (
+        same
+        if idempotency_key is None
+        else sa.or_(same, payments_table.c.idempotency_key == idempotency_key)
     )
     row = connection.execute(sa.select(payments_table.c.uetr).where(condition)).first()
     return None if row is None else str(row.uetr)
@@ -156,9 +158,7 @@ def _insert_events(
 
 def load(connection: Connection, uetr: str) -> PaymentRecord | None:
     """The stored payment with this UETR, or None."""
-    row = connection.execute(
-        sa.select(payments_table).where(payments_table.c.uetr == uetr)
-    ).first()
+    row = connection.execute(sa.select(payments_table).where(payments_table.c.uetr == uetr)).first()
     if row is None:
         return None
     rows = connection.execute(
