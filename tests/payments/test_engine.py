@@ -379,3 +379,40 @@ def test_any_mix_conserves_money_and_every_fee_is_on_a_tracker(
     for record in records:
         final = [e for e in record.lifecycle.events if e.status in FINAL]
         assert len(final) <= 1
+
+
+def test_a_mainland_individual_buying_currency_is_held_to_the_annual_quota(
+    books: tuple[PaymentEngine, Ledger, Clock],
+) -> None:
+    """USD 50,000 equivalent a calendar year: the purchase that would pass it is refused
+    (AM02) and books nothing; a smaller one still fits; a company is not held to it."""
+    payments, ledger, clock = books
+    person = network.CLIENTS[network.LUOHU][1]
+    company = network.CLIENTS[network.LUOHU][0]
+    harbour = network.CLIENTS[network.HARBOUR][0]
+
+    def buy(debtor: network.DemoClient, cny: str) -> PaymentStatus:
+        clock.now += timedelta(seconds=1)
+        payment = _payment(
+            cny,
+            debtor=Party(debtor.name, debtor.accounts["CNY"], "CN", debtor.individual),
+            debtor_agent=network.LUOHU,
+            creditor_agent=network.HARBOUR,
+            creditor=Party(harbour.name, harbour.accounts["HKD"], "HK"),
+            instructed_amount=Money.of(cny, "CNY"),
+            settlement_currency="HKD",
+        )
+        record = payments.submit(payment).record
+        if record.status is S.REJECTED:
+            assert record.lifecycle.events[-1].reason == "AM02"
+            assert "quota" in record.lifecycle.events[-1].detail.lower()
+        return record.status
+
+    account = client_account(network.LUOHU, "CNY", person.accounts["CNY"])
+    assert person.individual
+    assert buy(person, "300000.00") is S.SETTLED  # about USD 42,000
+    before = _balance(ledger, account)
+    assert buy(person, "100000.00") is S.REJECTED  # would pass USD 50,000
+    assert _balance(ledger, account) == before
+    assert buy(person, "10000.00") is S.SETTLED
+    assert buy(company, "400000.00") is S.SETTLED

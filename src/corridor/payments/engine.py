@@ -24,9 +24,12 @@ from sqlalchemy.engine import Engine
 
 from corridor.compliance import payment_screening as screening
 from corridor.compliance.cases import cleared_for_payment, open_case
+from corridor.compliance.limits import MAINLAND_INDIVIDUAL_FX_QUOTA, check_limits
 from corridor.compliance.matching import ScreeningIndex, Tiers
+from corridor.compliance.monitoring import ClientKind, PaymentFacts
 from corridor.fx import FxDesk, FxError
 from corridor.ledger import CreateTransferResult, Ledger
+from corridor.money import Money
 from corridor.payments import repository
 from corridor.payments.fees import FeeError, FeeTable
 from corridor.payments.lifecycle import Lifecycle, LifecycleError, PaymentStatus
@@ -315,10 +318,44 @@ class PaymentEngine:
             )
         except (FxError, FeeError, ReferenceDataError) as exc:
             return self._step(record, S.REJECTED, reason=_reason_of(exc), detail=str(exc))
+        if _mainland_fx_purchase(record.payment):
+            breach = self._quota_breach(record, info, now)
+            if breach is not None:
+                return self._step(record, S.REJECTED, reason="AM02", detail=breach)
         detail = f"rate {info['fx']['customer_rate']}" if info.get("fx") else "one currency"
         return self._step(
             record, S.PRICED, detail=detail, settlement_info=info | {"plan": plan_json(plan)}
         )
+
+    def _quota_breach(
+        self, record: PaymentRecord, info: dict[str, Any], now: datetime
+    ) -> str | None:
+        """Why this purchase would take the debtor over the mainland individual FX quota
+        (None when it would not); records its USD equivalent in `info` either way."""
+        payment = record.payment
+        sold = payment.instructed_amount
+        usd = (
+            Money.of(info["fx"]["bought"].split()[0].replace(",", ""), "USD")
+            if payment.settlement_currency == "USD"
+            else self.corridor.desk.quote(payment.debtor_agent, sold, "USD", now).bought
+        )
+        info["quota_usd"] = str(usd.amount)
+        quota = MAINLAND_INDIVIDUAL_FX_QUOTA
+        year_start = datetime(now.astimezone(quota.zone).year, 1, 1, tzinfo=quota.zone)
+        with self.engine.connect() as connection:
+            earlier = repository.quota_used(
+                connection, payment.debtor.account, year_start.astimezone(UTC)
+            )
+        history = [
+            _quota_facts(
+                r.payment, r.lifecycle.events[0].at, Money.of(r.settlement["quota_usd"], "USD")
+            )
+            for r in earlier
+            if "quota_usd" in r.settlement and r.payment.uetr != payment.uetr
+        ]
+        facts = _quota_facts(payment, now, usd)
+        breaches = check_limits(facts, history, None, fx_quota=quota)
+        return breaches[0].explanation if breaches else None
 
     def _reserve(self, record: PaymentRecord) -> PaymentRecord:
         plan = plan_of(record)
@@ -359,6 +396,31 @@ class PaymentEngine:
             if result not in _OK and result is not CreateTransferResult.LINKED_EVENT_FAILED:
                 return index, result
         return None
+
+
+def _mainland_fx_purchase(payment: Payment) -> bool:
+    """A mainland resident individual buying foreign currency with CNY."""
+    return (
+        payment.debtor.individual
+        and payment.debtor.country == "CN"
+        and payment.instructed_amount.currency.code == "CNY"
+        and payment.settlement_currency != "CNY"
+    )
+
+
+def _quota_facts(payment: Payment, at: datetime, usd: Money) -> PaymentFacts:
+    return PaymentFacts(
+        reference=payment.uetr,
+        client_id=payment.debtor.account,
+        client_kind=ClientKind.INDIVIDUAL,
+        client_residence=payment.debtor.country,
+        booked_at=at,
+        amount=payment.instructed_amount,
+        amount_usd=usd,
+        debtor_country=payment.debtor.country,
+        creditor_country=payment.creditor.country,
+        mainland_individual_fx_purchase=True,
+    )
 
 
 def _reason_of(exc: Exception) -> str:

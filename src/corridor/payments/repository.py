@@ -24,6 +24,7 @@ payments_table = sa.Table(
     sa.Column("uetr", sa.String(36), primary_key=True),
     sa.Column("debtor_agent", sa.String(11)),
     sa.Column("end_to_end_id", sa.String(35)),
+    sa.Column("debtor_account", sa.String(34)),
     sa.Column("idempotency_key", sa.String(255)),
     sa.Column("status", sa.String(16)),
     sa.Column("priority", sa.Integer),
@@ -91,6 +92,7 @@ def insert(connection: Connection, record: PaymentRecord) -> None:
                 "uetr": record.payment.uetr,
                 "debtor_agent": record.payment.debtor_agent,
                 "end_to_end_id": record.payment.end_to_end_id,
+                "debtor_account": record.payment.debtor.account,
                 "idempotency_key": record.idempotency_key,
                 "status": record.status.value,
                 "priority": record.priority,
@@ -205,6 +207,23 @@ def queued(connection: Connection, limit: int = 1000) -> list[str]:
         .limit(limit)
     )
     return [str(uetr) for uetr in connection.execute(query).scalars()]
+
+
+COUNTING = (PaymentStatus.RESERVED, PaymentStatus.SETTLED, PaymentStatus.QUEUED)
+"""Payments that count against a client's quota: on their way or settled (a returned,
+cancelled or rejected one gave its amount back, or never took it)."""
+
+
+def quota_used(connection: Connection, debtor_account: str, since: datetime) -> list[PaymentRecord]:
+    """The debtor account's counting payments received since `since`."""
+    query = (
+        sa.select(payments_table.c.uetr)
+        .where(payments_table.c.debtor_account == debtor_account)
+        .where(payments_table.c.received_at >= since.isoformat())
+        .where(payments_table.c.status.in_([s.value for s in COUNTING]))
+    )
+    found = [load(connection, str(uetr)) for uetr in connection.execute(query).scalars()]
+    return [record for record in found if record is not None]
 
 
 def counts_by_status(connection: Connection) -> dict[str, int]:

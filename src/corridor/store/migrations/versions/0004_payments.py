@@ -36,6 +36,8 @@ def upgrade() -> None:
         sa.Column("uetr", sa.String(36), primary_key=True),
         sa.Column("debtor_agent", sa.String(11), nullable=False),
         sa.Column("end_to_end_id", sa.String(35), nullable=False),
+        # The debtor's account (IBAN or number): its payments in a year count against quotas.
+        sa.Column("debtor_account", sa.String(34), nullable=False),
         sa.Column("idempotency_key", sa.String(255), nullable=True, unique=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("priority", sa.Integer, nullable=False, server_default="0"),
@@ -50,6 +52,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("debtor_agent", "end_to_end_id", name="payments_instruction"),
     )
     op.create_index("payments_status_queue", "payments", ["status", "priority", "received_at"])
+    op.create_index("payments_debtor", "payments", ["debtor_account", "received_at"])
     op.create_table(
         "payment_events",
         sa.Column("uetr", sa.String(36), sa.ForeignKey("payments.uetr"), primary_key=True),
@@ -69,5 +72,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop the payment tables."""
     op.drop_table("payment_events")
+    op.drop_index("payments_debtor", "payments")
     op.drop_index("payments_status_queue", "payments")
     op.drop_table("payments")
