@@ -416,3 +416,58 @@ def test_a_mainland_individual_buying_currency_is_held_to_the_annual_quota(
     assert _balance(ledger, account) == before
     assert buy(person, "10000.00") is S.SETTLED
     assert buy(company, "400000.00") is S.SETTLED
+
+
+@pytest.mark.parametrize(
+    ("bearer", "debited", "bought", "hk_fee", "luohu_fee", "credited"),
+    [
+        # ECB fixing of 27 Oct 2026: GBP→CNY 8.8865380478; Albion's spread 40 bp gives
+        # 8.8509918956. GBP 10,000.00 buys CNY 88,509.918956 → 88,509.92 (half-even;
+        # residue −0.001044 stays in Albion's CNY position). Each CNY fee is CNY 80 + 5 bp
+        # of what reaches the bank, half-up. Albion's own fee is GBP 10 + 5 bp = GBP 15.00.
+        # DEBT: both CNY fees (124.25 each) billed: CNY 248.50 / 8.8509918956 = GBP 28.0759…
+        # → 28.08 (rounded up), so 10,000.00 + 15.00 + 28.08.
+        (ChargeBearer.DEBT, 1_004_308, 8_850_992, 12_425, 12_425, 8_850_992),
+        # SHAR: Albion's fee billed; Hong Kong deducts 124.25, Luohu 124.19 (on 88,385.67).
+        (ChargeBearer.SHAR, 1_001_500, 8_850_992, 12_425, 12_419, 8_826_148),
+        # CRED: Albion deducts GBP 15.00 first, so GBP 9,985.00 is converted: 88,377.15.
+        (ChargeBearer.CRED, 1_000_000, 8_837_715, 12_419, 12_413, 8_812_883),
+    ],
+)
+def test_gbp_to_cny_through_hong_kong_worked_to_the_fen(
+    books: tuple[PaymentEngine, Ledger, Clock],
+    bearer: ChargeBearer,
+    debited: int,
+    bought: int,
+    hk_fee: int,
+    luohu_fee: int,
+    credited: int,
+) -> None:
+    """Every account the payment touches moves by the worked amount, in GBP and CNY."""
+    payments, ledger, clock = books
+    creditor = client_account(network.LUOHU, "CNY", LUOHU_CLIENT.accounts["CNY"])
+    watched = {
+        "debtor": DEBTOR,
+        "creditor": creditor,
+        "albion fees": ALBION_FEES,
+        "hk fees": bank_account(AccountCode.FEE_INCOME, network.HARBOUR, "CNY"),
+        "luohu fees": bank_account(AccountCode.FEE_INCOME, network.LUOHU, "CNY"),
+        "albion cny": bank_account(AccountCode.SETTLEMENT, network.ALBION, "CNY"),
+    }
+    before = {k: _balance(ledger, a) for k, a in watched.items()}
+    record = payments.submit(_payment(to="CNY", bearer=bearer)).record
+    assert record.status is S.RESERVED  # 17:00 in Beijing is the cut-off: value date the 29th
+    assert record.settlement["value_date"] == "2026-10-29"
+    clock.now = datetime(2026, 10, 29, 1, 0, tzinfo=UTC)
+    assert [r.status for r in payments.settle_due()] == [S.SETTLED]
+    moved = {k: _balance(ledger, a) - before[k] for k, a in watched.items()}
+    assert moved == {
+        "debtor": -debited,
+        "creditor": credited,
+        "albion fees": 1_500,
+        "hk fees": hk_fee,
+        "luohu fees": luohu_fee,
+        # Albion pays out what it bought, plus under DEBT the other banks' fees.
+        "albion cny": -(bought + (hk_fee + luohu_fee if bearer is ChargeBearer.DEBT else 0)),
+    }
+    assert record.settlement["fx"]["customer_rate"] == "8.8509918956"
