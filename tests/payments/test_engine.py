@@ -7,12 +7,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from importlib.resources import as_file, files
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
+from corridor.access.users import add_user
+from corridor.compliance.cases import decide_case, list_cases
+from corridor.compliance.lists import ListFormat, load_list
 from corridor.demo import network
 from corridor.ledger import Ledger, Transfer
 from corridor.ledger.invariants import check_ledger
@@ -471,3 +475,55 @@ def test_gbp_to_cny_through_hong_kong_worked_to_the_fen(
         "albion cny": -(bought + (hk_fee + luohu_fee if bearer is ChargeBearer.DEBT else 0)),
     }
     assert record.settlement["fx"]["customer_rate"] == "8.8509918956"
+
+
+@pytest.mark.parametrize(
+    ("decision", "outcome", "reason"),
+    [("false_positive", S.SETTLED, ""), ("true_match", S.REJECTED, "RR04")],
+)
+def test_a_screening_hit_holds_the_payment_until_two_officers_decide(
+    books: tuple[PaymentEngine, Ledger, Clock],
+    engine: Engine,
+    decision: str,
+    outcome: PaymentStatus,
+    reason: str,
+) -> None:
+    """A creditor on the watch list: held (PDNG, RR04) in a case; after four-eyes the
+    payment settles (false positive) or is rejected (true match)."""
+    payments, _ledger, _clock = books
+    with as_file(files("corridor.demo").joinpath("watchlist.csv")) as watchlist:
+        load_list(engine, ListFormat.INTERNAL_CSV, watchlist)
+    payments.corridor = network.demo_corridor(engine)
+    creditor = Party("Liang Jiahui", THREAD_CLIENT.accounts["GBP"], "GB")
+    record = payments.submit(_payment(creditor=creditor)).record
+    assert record.status is S.HELD
+    assert (record.lifecycle.events[-1].iso_status, record.lifecycle.events[-1].reason) == (
+        "PDNG",
+        "RR04",
+    )
+    (case,) = list_cases(engine)
+    assert case.payment_ref == record.payment.uetr
+    assert payments.resume_decided() == []  # nobody has decided yet
+    add_user(engine, "alice", role="compliance", institution=network.ALBION)
+    add_user(engine, "bob", role="compliance", institution=network.ALBION)
+    decide_case(engine, case.case_id, "alice", decision, "checked the date of birth")
+    assert payments.resume_decided() == []  # one officer is not enough
+    decide_case(engine, case.case_id, "bob", decision, "agree")
+    (done,) = payments.resume_decided()
+    assert done.status is outcome
+    assert done.lifecycle.events[-1].reason == reason
+
+
+def test_a_later_requested_execution_date_is_the_value_date(
+    books: tuple[PaymentEngine, Ledger, Clock],
+) -> None:
+    """Asked for Saturday 31 October: reserved now, settled on Monday 2 November."""
+    payments, _ledger, clock = books
+    record = payments.submit(_payment(requested_execution_date=date(2026, 10, 31))).record
+    assert record.status is S.RESERVED
+    assert record.settlement["value_date"] == "2026-11-02"
+    clock.now = datetime(2026, 10, 31, 12, 0, tzinfo=UTC)
+    assert payments.settle_due() == []
+    clock.now = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    (settled,) = payments.settle_due()
+    assert settled.status is S.SETTLED

@@ -21,11 +21,10 @@ from typing import Any
 
 from corridor.bench.ledger import bench_database
 from corridor.compliance.lists import ListFormat, load_list
-from corridor.compliance.screening import load_index
 from corridor.demo import network
 from corridor.demo.traffic import instruction_of
 from corridor.ledger import Ledger
-from corridor.payments.engine import Corridor, PaymentEngine
+from corridor.payments.engine import PaymentEngine
 from corridor.store import Backend, make_engine, upgrade
 
 Progress = Callable[[str, int, int], None]
@@ -50,13 +49,7 @@ def run(
             ledger.create_transfers(network.opening_balances())
             # Enough CNY for the day: the bench measures settling, not the queue.
             ledger.create_transfers([network.liquidity(0, network.ALBION, "CNY", 500_000_000)])
-            corridor = Corridor(
-                network.directory(),
-                network.fee_table(),
-                network.fx_desk(),
-                screening=load_index(engine),
-            )
-            engine_under_test = PaymentEngine(engine, ledger, corridor)
+            engine_under_test = PaymentEngine(engine, ledger, network.demo_corridor(engine))
             rng = random.Random("corridor-bench-payments")  # noqa: S311 - traffic, not a secret
             today = datetime.now(UTC).date()
             instructions = [instruction_of(rng, 1, n, today) for n in range(payments)]

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.engine import Engine
 
 from corridor.compliance.cases import (
     Case,
@@ -27,6 +28,10 @@ from corridor.compliance.payment_screening import (
     screen_payment,
 )
 from corridor.compliance.screening import load_index
+from corridor.demo.network import demo_corridor
+from corridor.ledger import Ledger
+from corridor.payments import repository as payment_repository
+from corridor.payments.engine import PaymentEngine
 from corridor.store import make_engine, upgrade
 
 MAX_FILE = 1 << 20  # a payment's parties fit in far less than a mebibyte
@@ -190,6 +195,7 @@ def decide(
     engine = make_engine()
     upgrade(engine)
     case = decide_case(engine, case_id, user, decision.value.replace("-", "_"), reason)
+    moved = _resume_payment(engine, case.payment_ref) if case.status.closed else None
     engine.dispose()
     last = case.events[-1]
     console = Console(highlight=False, soft_wrap=True)
@@ -209,3 +215,18 @@ def decide(
             f"Case {case.case_id}: {last.decision} proposed by {maker}, confirmed by"
             f" {last.username}; payment {case.payment_ref} {case.payment_status}."
         )
+        if moved is not None:
+            console.print(f"Payment {case.payment_ref} is now {moved}.")
+
+
+def _resume_payment(engine: Engine, uetr: str) -> str | None:
+    """Carry the held payment on (released) or end it (rejected), when the payments engine
+    holds one with this UETR; its status then. The corridor the engine runs on is the
+    demo network until reference data is kept in the store."""
+    with engine.connect() as connection:
+        if payment_repository.load(connection, uetr) is None:
+            return None
+    with Ledger(engine) as ledger:
+        payments = PaymentEngine(engine, ledger, demo_corridor())
+        payments.resume_decided()
+        return payments.get(uetr).status.value

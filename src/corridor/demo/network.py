@@ -16,7 +16,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 from schwifty import IBAN
+from sqlalchemy.engine import Engine
 
+from corridor.compliance.screening import load_index
 from corridor.fx import EcbRates, FxDesk, SpreadSchedule
 from corridor.ledger import Account, AccountFlags, Transfer
 from corridor.money import Money, currency
@@ -29,6 +31,7 @@ from corridor.payments.accounts import (
     ledger_id,
     reserve_account,
 )
+from corridor.payments.engine import Corridor
 from corridor.payments.fees import FeeSchedule, FeeTable
 from corridor.payments.reference import (
     Client,
@@ -263,3 +266,10 @@ def liquidity(day: int, bic: str, currency: str, amount: int) -> Transfer:
         currency,
         int(TransferCode.FUNDING),
     )
+
+
+def demo_corridor(engine: Engine | None = None) -> Corridor:
+    """What the payments engine runs on in the demo: this network, its fees and FX desk,
+    and (given the store) the sanctions lists in force."""
+    screening = load_index(engine) if engine is not None else None
+    return Corridor(directory(), fee_table(), fx_desk(), screening=screening)

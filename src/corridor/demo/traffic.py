@@ -21,11 +21,10 @@ from importlib.resources import as_file, files
 from sqlalchemy.engine import Engine
 
 from corridor.compliance.lists import ListFormat, load_list
-from corridor.compliance.screening import load_index
 from corridor.demo import network
 from corridor.ledger import Ledger
 from corridor.money import Money
-from corridor.payments.engine import Corridor, PaymentEngine
+from corridor.payments.engine import PaymentEngine
 from corridor.payments.fees import ChargeBearer
 from corridor.payments.lifecycle import PaymentStatus
 from corridor.payments.payment import Party, Payment
@@ -106,10 +105,8 @@ def run_traffic(
     ledger.create_transfers(network.opening_balances())
     with as_file(files("corridor.demo").joinpath("watchlist.csv")) as watchlist:
         load_list(engine, ListFormat.INTERNAL_CSV, watchlist)
-    corridor = Corridor(
-        network.directory(), network.fee_table(), network.fx_desk(), screening=load_index(engine)
-    )
-    payments = PaymentEngine(engine, ledger, corridor)
+    payments = PaymentEngine(engine, ledger, network.demo_corridor(engine))
+    payments.resume_decided()  # cases decided since the last run
     payments.settle_due()
     rng = random.Random(f"corridor-traffic-{day}")  # noqa: S311 - a demo mix, not a secret
     today = datetime.now(UTC).date()

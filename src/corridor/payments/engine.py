@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from corridor.compliance import payment_screening as screening
-from corridor.compliance.cases import cleared_for_payment, open_case
+from corridor.compliance.cases import CaseStatus, cleared_for_payment, list_cases, open_case
 from corridor.compliance.limits import MAINLAND_INDIVIDUAL_FX_QUOTA, check_limits
 from corridor.compliance.matching import ScreeningIndex, Tiers
 from corridor.compliance.monitoring import ClientKind, PaymentFacts
@@ -143,6 +143,28 @@ class PaymentEngine:
         record = self.get(uetr)
         record = self._step(record, S.SCREENED, actor=actor, detail="released by review")
         return self.proceed(record)
+
+    def resume_decided(self) -> list[PaymentRecord]:
+        """Carry on with every held payment whose four-eyes case is closed: released ones
+        go on to settlement, true matches are rejected (RR04)."""
+        closed = {
+            case.payment_ref: case
+            for case in list_cases(self.engine, (CaseStatus.RELEASED, CaseStatus.REJECTED))
+        }
+        with self.engine.connect() as connection:
+            held = repository.in_status(connection, S.HELD)
+        done = []
+        for uetr in held:
+            case = closed.get(uetr)
+            if case is None:
+                continue
+            if case.status is CaseStatus.RELEASED:
+                done.append(self.release(uetr))
+            else:
+                done.append(
+                    self.reject(uetr, "RR04", actor="compliance", detail=f"case {case.case_id}")
+                )
+        return done
 
     def reject(self, uetr: str, reason: str, *, actor: str, detail: str = "") -> PaymentRecord:
         """Reject a payment not yet reserved (e.g. a true match on review)."""

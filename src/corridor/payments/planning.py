@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_EVEN, ROUND_UP, Decimal
 from typing import Any
 
-from corridor.calendar import CalendarError, value_date
+from corridor.calendar import CalendarError, next_business_day_everywhere, value_date
 from corridor.fx import FxDesk
 from corridor.money import Money
 from corridor.payments.accounts import TransferCode, client_account
@@ -223,7 +223,10 @@ def plan_payment(
     info["credited"] = str(flowing.credited)
     try:
         countries = sorted({first.country, directory.institution(payment.creditor_agent).country})
-        info["value_date"] = value_date(now, bought_ccy, countries).isoformat()
+        due = value_date(now, bought_ccy, countries)
+        if payment.requested_execution_date > due:  # asked for a later day: that day
+            due = next_business_day_everywhere(countries, payment.requested_execution_date)
+        info["value_date"] = due.isoformat()
     except CalendarError as exc:
         info["value_date_note"] = str(exc)
     return Plan(tuple(legs)), info
