@@ -16,21 +16,32 @@ from rich.table import Table
 from corridor.bench import ledger as ledger_bench
 from corridor.bench import payments as payments_bench
 from corridor.bench import screening as screening_bench
+from corridor.store import Backend
 
 app = typer.Typer(
     help="Measure an area of Corridor (figures go in docs/benchmarks.md).", no_args_is_help=True
 )
 stderr = Console(stderr=True)
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+BackendOption = Annotated[
+    str | None, typer.Option(help="sqlite or postgres (default: the configured database's)")
+]
+PostgresUrlOption = Annotated[
+    str | None, typer.Option(help="A PostgreSQL server to create the bench database on.")
+]
+
+
+def _backend(name: str | None) -> Backend:
+    """The store asked for, checked: a typo is a usage error, not a traceback."""
+    if name not in (None, "sqlite", "postgres"):
+        raise typer.BadParameter("must be sqlite or postgres", param_hint="--backend")
+    return ledger_bench.backend_for(name)
 
 
 @app.command("ledger")
 def ledger(
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object on stdout.")
-    ] = False,
-    backend: Annotated[
-        str | None, typer.Option(help="sqlite or postgres (default: the configured database's)")
-    ] = None,
+    json_output: JsonOption = False,
+    backend: BackendOption = None,
     transfers: Annotated[int, typer.Option(min=1, help="Transfers in the batched run.")] = 200_000,
     accounts: Annotated[
         int, typer.Option(min=2, help="Client accounts they move between.")
@@ -39,16 +50,12 @@ def ledger(
     single: Annotated[
         int, typer.Option(min=1, help="Transfers in the one-per-commit run.")
     ] = 2_000,
-    postgres_url: Annotated[
-        str | None, typer.Option(help="A PostgreSQL server to create the bench database on.")
-    ] = None,
+    postgres_url: PostgresUrlOption = None,
 ) -> None:
     """Batched and one-per-commit transfer rates beside the raw floor of the same stack."""
-    if backend not in (None, "sqlite", "postgres"):
-        raise typer.BadParameter("must be sqlite or postgres", param_hint="--backend")
     with _stages(transient=json_output) as report:
         figures = ledger_bench.run(
-            ledger_bench.backend_for(backend),
+            _backend(backend),
             transfers=transfers,
             accounts=accounts,
             batch_size=batch_size,
@@ -109,26 +116,17 @@ def _print(figures: dict[str, Any], json_output: bool, title: str) -> None:
 
 @app.command("payments")
 def payments(
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object on stdout.")
-    ] = False,
-    backend: Annotated[
-        str | None,
-        typer.Option(help="sqlite or postgres (default: the configured database's store)."),
-    ] = None,
+    json_output: JsonOption = False,
+    backend: BackendOption = None,
     count: Annotated[
         int, typer.Option("--payments", min=2, help="Payments sent end to end.")
     ] = 2_000,
-    postgres_url: Annotated[
-        str | None, typer.Option(help="A PostgreSQL server to create the bench database on.")
-    ] = None,
+    postgres_url: PostgresUrlOption = None,
 ) -> None:
     """Payments end to end (validate, screen, price, reserve, settle) and their latency."""
-    if backend not in (None, "sqlite", "postgres"):
-        raise typer.BadParameter("must be sqlite or postgres", param_hint="--backend")
     with _stages(transient=json_output) as report:
         figures = payments_bench.run(
-            ledger_bench.backend_for(backend),
+            _backend(backend),
             payments=count,
             postgres_url=postgres_url,
             progress=report,
@@ -138,9 +136,7 @@ def payments(
 
 @app.command("screening")
 def screening(
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object on stdout.")
-    ] = False,
+    json_output: JsonOption = False,
     data: Annotated[
         Path,
         typer.Option(
