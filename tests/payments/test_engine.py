@@ -527,3 +527,41 @@ def test_a_later_requested_execution_date_is_the_value_date(
     clock.now = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
     (settled,) = payments.settle_due()
     assert settled.status is S.SETTLED
+
+
+def test_a_crash_after_the_ledger_posted_is_recovered_without_booking_twice(
+    books: tuple[PaymentEngine, Ledger, Clock], engine: Engine
+) -> None:
+    """The chain reached the ledger but the payment was never marked settled: recovery
+    finds it priced, the ledger answers "exists" for every leg, and it ends settled with
+    the money moved once."""
+    payments, ledger, _clock = books
+
+    class Crash(RuntimeError):
+        pass
+
+    def crash(_stored: object, _after: object) -> None:
+        raise Crash
+
+    real_save = payments._save
+    before = _balance(ledger, DEBTOR)
+    calls = {"n": 0}
+
+    def save_then_crash(stored: object, after: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:  # the write after the ledger posted
+            crash(stored, after)
+        real_save(stored, after)  # type: ignore[arg-type]
+
+    payments._save = save_then_crash  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        payments.submit(_payment())
+    payments._save = real_save  # type: ignore[method-assign]
+    with engine.connect() as connection:
+        assert counts_by_status(connection) == {"priced": 1}
+    debited = before - _balance(ledger, DEBTOR)
+    assert debited == 1_001_500  # the ledger did post it
+    (recovered,) = payments.recover()
+    assert recovered.status is S.SETTLED
+    assert before - _balance(ledger, DEBTOR) == debited  # not a second time
+    assert all(not r.problems for r in check_ledger(engine))

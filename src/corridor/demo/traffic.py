@@ -107,7 +107,7 @@ def run_traffic(
         load_list(engine, ListFormat.INTERNAL_CSV, watchlist)
     payments = PaymentEngine(engine, ledger, network.demo_corridor(engine))
     payments.resume_decided()  # cases decided since the last run
-    payments.settle_due()
+    payments.recover()  # anything a crash left priced, then what came due
     rng = random.Random(f"corridor-traffic-{day}")  # noqa: S311 - a demo mix, not a secret
     today = datetime.now(UTC).date()
     result = TrafficResult()

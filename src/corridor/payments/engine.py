@@ -123,20 +123,43 @@ class PaymentEngine:
             record = self._validate(record, now)
             repository.insert(connection, record)
         if record.status is S.VALIDATED:
-            record = self._screen(record)
-        if record.status is S.SCREENED:
-            record = self.proceed(record)
+            screened = self._screen(record, save=False)
+            if screened.status is S.SCREENED:
+                return Submission(self.proceed(screened, stored=record), created=True)
+            self._save(record, screened)
+            record = screened
         return Submission(record, created=True)
 
-    def proceed(self, record: PaymentRecord) -> PaymentRecord:
-        """Price, reserve and settle a screened payment, as far as it goes now."""
+    def proceed(
+        self, record: PaymentRecord, *, stored: PaymentRecord | None = None
+    ) -> PaymentRecord:
+        """Price, reserve and settle a screened (or priced) payment, as far as it goes now.
+
+        `stored` is the payment as the store holds it, when `record` is a step ahead in
+        memory. Steps are saved together where nothing outside the store depends on them
+        in between; a priced payment is saved before its chain reaches the ledger, so a
+        retry after a crash deals on the same plan (and the ledger answers "exists").
+        """
+        stored = stored or record
         if record.status is S.SCREENED:
-            record = self._price(record)
+            record = self._price(record, save=False)
         if record.status is S.PRICED:
-            record = self._reserve(record)
+            self._save(stored, record)
+            stored = record
+            record = self._reserve(record, save=False)
         if record.status is S.RESERVED:
-            record = self._settle(record)
+            record = self._settle(record, save=False)
+        if record is not stored:
+            self._save(stored, record)
         return record
+
+    def recover(self) -> list[PaymentRecord]:
+        """Carry on with payments a crash left priced (their chain may be on the ledger
+        already: it answers "exists"), then settle what came due."""
+        with self.engine.connect() as connection:
+            priced = repository.in_status(connection, S.PRICED)
+        resumed = [self.proceed(self.get(uetr)) for uetr in priced]
+        return resumed + self.settle_due()
 
     def release(self, uetr: str, *, actor: str = "compliance") -> PaymentRecord:
         """Carry on with a payment held for review once its case released it."""
@@ -236,7 +259,10 @@ class PaymentEngine:
         detail: str = "",
         hop: int | None = None,
         settlement_info: dict[str, Any] | None = None,
+        save: bool = True,
     ) -> PaymentRecord:
+        """The payment one step on; stored at once unless `save` is false (the caller
+        then saves it with the steps that follow)."""
         lifecycle = record.lifecycle.advance(
             to, self.clock(), actor or self.actor, reason=reason, detail=detail, hop=hop
         )
@@ -245,9 +271,13 @@ class PaymentEngine:
             lifecycle=lifecycle,
             settlement=record.settlement if settlement_info is None else settlement_info,
         )
-        with self.engine.begin() as connection:
-            repository.update(connection, record, after)
+        if save:
+            self._save(record, after)
         return after
+
+    def _save(self, stored: PaymentRecord, after: PaymentRecord) -> None:
+        with self.engine.begin() as connection:
+            repository.update(connection, stored, after)
 
     def _validate(self, record: PaymentRecord, now: datetime) -> PaymentRecord:
         payment = record.payment
@@ -303,10 +333,10 @@ class PaymentEngine:
             problems.append(Problem("creditor_agent", str(exc), "AGNT"))
         return problems
 
-    def _screen(self, record: PaymentRecord) -> PaymentRecord:
+    def _screen(self, record: PaymentRecord, *, save: bool = True) -> PaymentRecord:
         index = self.corridor.screening
         if index is None:
-            return self._step(record, S.SCREENED, detail="no lists loaded")
+            return self._step(record, S.SCREENED, detail="no lists loaded", save=save)
         payment = record.payment
         parties = screening.PaymentParties(
             payment_ref=payment.uetr,
@@ -322,7 +352,7 @@ class PaymentEngine:
             index, parties, tiers=self.corridor.tiers, cleared=cleared
         )
         if result["decision"] == "pass":
-            return self._step(record, S.SCREENED, detail="no list hit")
+            return self._step(record, S.SCREENED, detail="no list hit", save=save)
         case = open_case(self.engine, result, payment.uetr)
         top = result["candidates"][0]
         return self._step(
@@ -330,23 +360,30 @@ class PaymentEngine:
             S.HELD,
             reason="RR04",
             detail=f"case {case.case_id}: {top['matched_name']} ({top['list']}, {top['score']})",
+            save=save,
         )
 
-    def _price(self, record: PaymentRecord) -> PaymentRecord:
+    def _price(self, record: PaymentRecord, *, save: bool = True) -> PaymentRecord:
         now, corridor = self.clock(), self.corridor
         try:
             plan, info = plan_payment(
                 record.payment, corridor.directory, corridor.fees, corridor.desk, now
             )
         except (FxError, FeeError, ReferenceDataError) as exc:
-            return self._step(record, S.REJECTED, reason=_reason_of(exc), detail=str(exc))
+            return self._step(
+                record, S.REJECTED, reason=_reason_of(exc), detail=str(exc), save=save
+            )
         if _mainland_fx_purchase(record.payment):
             breach = self._quota_breach(record, info, now)
             if breach is not None:
-                return self._step(record, S.REJECTED, reason="AM02", detail=breach)
+                return self._step(record, S.REJECTED, reason="AM02", detail=breach, save=save)
         detail = f"rate {info['fx']['customer_rate']}" if info.get("fx") else "one currency"
         return self._step(
-            record, S.PRICED, detail=detail, settlement_info=info | {"plan": plan_json(plan)}
+            record,
+            S.PRICED,
+            detail=detail,
+            settlement_info=info | {"plan": plan_json(plan)},
+            save=save,
         )
 
     def _quota_breach(
@@ -379,11 +416,11 @@ class PaymentEngine:
         breaches = check_limits(facts, history, None, fx_quota=quota)
         return breaches[0].explanation if breaches else None
 
-    def _reserve(self, record: PaymentRecord) -> PaymentRecord:
+    def _reserve(self, record: PaymentRecord, *, save: bool = True) -> PaymentRecord:
         plan = plan_of(record)
         failed = self._apply(reserve(record.payment.uetr, plan), "reserve")
         if failed is None:
-            return self._step(record, S.RESERVED, detail=f"{len(plan.legs)} legs held")
+            return self._step(record, S.RESERVED, detail=f"{len(plan.legs)} legs held", save=save)
         index, result = failed
         leg = plan.legs[index]
         banks = {settlement(bic, leg.currency) for bic in record.settlement["route"]}
@@ -396,11 +433,14 @@ class PaymentEngine:
                 reason="AM04",
                 detail=f"{leg.what}: short of liquidity",
                 hop=leg.hop,
+                save=save,
             )
         reason = "AM04" if result is CreateTransferResult.EXCEEDS_CREDITS else "MS03"
-        return self._step(record, S.REJECTED, reason=reason, detail=f"{leg.what}: {result}")
+        return self._step(
+            record, S.REJECTED, reason=reason, detail=f"{leg.what}: {result}", save=save
+        )
 
-    def _settle(self, record: PaymentRecord) -> PaymentRecord:
+    def _settle(self, record: PaymentRecord, *, save: bool = True) -> PaymentRecord:
         info = record.settlement
         due = date.fromisoformat(info["value_date"]) if info.get("value_date") else None
         if due is not None and due > self.clock().date():
@@ -409,7 +449,7 @@ class PaymentEngine:
         failed = self._apply(finish(record.payment.uetr, plan, post=True), "post")
         if failed is not None:
             raise LifecycleError(f"posting {record.payment.uetr} failed: {failed}")
-        return self._step(record, S.SETTLED, detail=f"credited {info['credited']}")
+        return self._step(record, S.SETTLED, detail=f"credited {info['credited']}", save=save)
 
     def _apply(self, transfers: list[Any], what: str) -> tuple[int, CreateTransferResult] | None:
         """Apply one linked chain; None when it took, else the first leg that failed."""
