@@ -565,3 +565,21 @@ def test_a_crash_after_the_ledger_posted_is_recovered_without_booking_twice(
     assert recovered.status is S.SETTLED
     assert before - _balance(ledger, DEBTOR) == debited  # not a second time
     assert all(not r.problems for r in check_ledger(engine))
+
+
+def test_monitoring_rules_put_their_alerts_on_the_tracker(
+    books: tuple[PaymentEngine, Ledger, Clock],
+) -> None:
+    """Five payments by one client within fifteen minutes: the fifth carries a velocity
+    alert, explained, on its tracker; the first four none."""
+    payments, _ledger, clock = books
+    records = []
+    for _ in range(5):
+        clock.now += timedelta(minutes=2)
+        records.append(payments.submit(_payment("100.00")).record)
+    assert all(r.settlement["alerts"] == [] for r in records[:4])
+    (alert,) = records[4].settlement["alerts"]
+    assert alert["rule"].startswith("velocity")
+    assert "5 payments" in alert["explanation"]
+    priced = next(e for e in records[4].lifecycle.events if e.status is S.PRICED)
+    assert "alerts:" in priced.detail

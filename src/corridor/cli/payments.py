@@ -61,6 +61,8 @@ def track(
             f"Debited {view['debited']}; credited {view['credited']}"
             f"; value date {view['value_date']}"
         )
+    for alert in view["alerts"]:
+        console.print(f"Alert ({alert['severity']}, {alert['rule']}): {alert['explanation']}")
     fees = Table(title="Fees by hop", title_justify="left")
     for column in ("hop", "bank", "fee", "taken"):
         fees.add_column(column)

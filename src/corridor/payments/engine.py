@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from corridor.compliance import payment_screening as screening
+from corridor.compliance.aml_rules import MonitoringConfig, evaluate
 from corridor.compliance.cases import CaseStatus, cleared_for_payment, list_cases, open_case
 from corridor.compliance.limits import MAINLAND_INDIVIDUAL_FX_QUOTA, check_limits
 from corridor.compliance.matching import ScreeningIndex, Tiers
@@ -33,7 +34,7 @@ from corridor.money import Money
 from corridor.payments import repository
 from corridor.payments.fees import FeeError, FeeTable
 from corridor.payments.lifecycle import Lifecycle, LifecycleError, PaymentStatus
-from corridor.payments.payment import Payment, Problem, check_payment
+from corridor.payments.payment import Payment, Problem, check_payment, mainland_fx_purchase
 from corridor.payments.planning import plan_json, plan_of, plan_payment, return_legs
 from corridor.payments.reference import Directory, ReferenceDataError
 from corridor.payments.repository import PaymentRecord
@@ -45,6 +46,9 @@ from corridor.payments.settlement import (
 )
 
 S = PaymentStatus
+QUOTA = MAINLAND_INDIVIDUAL_FX_QUOTA
+MONITORED = timedelta(days=7)
+"""How far back the monitoring rules look (the longest default window: structuring)."""
 _OK = {CreateTransferResult.OK, CreateTransferResult.EXISTS}
 
 
@@ -61,6 +65,7 @@ class Corridor:
     desk: FxDesk
     screening: ScreeningIndex | None = None
     tiers: Tiers = field(default_factory=Tiers)
+    monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,20 +369,47 @@ class PaymentEngine:
         )
 
     def _price(self, record: PaymentRecord, *, save: bool = True) -> PaymentRecord:
-        now, corridor = self.clock(), self.corridor
+        now, corridor, payment = self.clock(), self.corridor, record.payment
         try:
             plan, info = plan_payment(
-                record.payment, corridor.directory, corridor.fees, corridor.desk, now
+                payment, corridor.directory, corridor.fees, corridor.desk, now
             )
+            usd = self._usd_equivalent(payment, now)
         except (FxError, FeeError, ReferenceDataError) as exc:
             return self._step(
                 record, S.REJECTED, reason=_reason_of(exc), detail=str(exc), save=save
             )
-        if _mainland_fx_purchase(record.payment):
-            breach = self._quota_breach(record, info, now)
-            if breach is not None:
-                return self._step(record, S.REJECTED, reason="AM02", detail=breach, save=save)
+        info["usd_equivalent"] = str(usd.amount)
+        facts = _facts(payment, now, usd)
+        with self.engine.connect() as connection:
+            year = datetime(now.astimezone(QUOTA.zone).year, 1, 1, tzinfo=QUOTA.zone)
+            since = min(year.astimezone(UTC), now - MONITORED)
+            counted = repository.counting_since(connection, payment.debtor.account, since)
+        earlier = [
+            replace(
+                facts,
+                reference=c.uetr,
+                booked_at=c.received_at,
+                amount=c.instructed,
+                amount_usd=c.usd_equivalent,
+                mainland_individual_fx_purchase=c.mainland_fx,
+            )
+            for c in counted
+            if c.uetr != payment.uetr
+        ]
+        breaches = check_limits(facts, earlier, None, fx_quota=QUOTA)
+        if breaches:
+            return self._step(
+                record, S.REJECTED, reason="AM02", detail=breaches[0].explanation, save=save
+            )
+        alerts = evaluate(facts, earlier, corridor.monitoring)
+        info["alerts"] = [
+            {"rule": a.rule.value, "severity": a.severity.value, "explanation": a.explanation}
+            for a in alerts
+        ]
         detail = f"rate {info['fx']['customer_rate']}" if info.get("fx") else "one currency"
+        if alerts:
+            detail += "; alerts: " + "; ".join(a.explanation for a in alerts)
         return self._step(
             record,
             S.PRICED,
@@ -386,35 +418,12 @@ class PaymentEngine:
             save=save,
         )
 
-    def _quota_breach(
-        self, record: PaymentRecord, info: dict[str, Any], now: datetime
-    ) -> str | None:
-        """Why this purchase would take the debtor over the mainland individual FX quota
-        (None when it would not); records its USD equivalent in `info` either way."""
-        payment = record.payment
+    def _usd_equivalent(self, payment: Payment, now: datetime) -> Money:
+        """The instructed amount in USD at the debtor's bank's rate, for quotas and rules."""
         sold = payment.instructed_amount
-        usd = (
-            Money.of(info["fx"]["bought"].split()[0].replace(",", ""), "USD")
-            if payment.settlement_currency == "USD"
-            else self.corridor.desk.quote(payment.debtor_agent, sold, "USD", now).bought
-        )
-        info["quota_usd"] = str(usd.amount)
-        quota = MAINLAND_INDIVIDUAL_FX_QUOTA
-        year_start = datetime(now.astimezone(quota.zone).year, 1, 1, tzinfo=quota.zone)
-        with self.engine.connect() as connection:
-            earlier = repository.quota_used(
-                connection, payment.debtor.account, year_start.astimezone(UTC)
-            )
-        history = [
-            _quota_facts(
-                r.payment, r.lifecycle.events[0].at, Money.of(r.settlement["quota_usd"], "USD")
-            )
-            for r in earlier
-            if "quota_usd" in r.settlement and r.payment.uetr != payment.uetr
-        ]
-        facts = _quota_facts(payment, now, usd)
-        breaches = check_limits(facts, history, None, fx_quota=quota)
-        return breaches[0].explanation if breaches else None
+        if sold.currency.code == "USD":
+            return sold
+        return self.corridor.desk.quote(payment.debtor_agent, sold, "USD", now).bought
 
     def _reserve(self, record: PaymentRecord, *, save: bool = True) -> PaymentRecord:
         plan = plan_of(record)
@@ -460,28 +469,22 @@ class PaymentEngine:
         return None
 
 
-def _mainland_fx_purchase(payment: Payment) -> bool:
-    """A mainland resident individual buying foreign currency with CNY."""
-    return (
-        payment.debtor.individual
-        and payment.debtor.country == "CN"
-        and payment.instructed_amount.currency.code == "CNY"
-        and payment.settlement_currency != "CNY"
-    )
-
-
-def _quota_facts(payment: Payment, at: datetime, usd: Money) -> PaymentFacts:
+def _facts(payment: Payment, at: datetime, usd: Money) -> PaymentFacts:
+    """What the limits and monitoring rules know of a payment (the client is its debtor
+    account)."""
     return PaymentFacts(
         reference=payment.uetr,
         client_id=payment.debtor.account,
-        client_kind=ClientKind.INDIVIDUAL,
+        client_kind=ClientKind.INDIVIDUAL if payment.debtor.individual else ClientKind.CORPORATE,
         client_residence=payment.debtor.country,
         booked_at=at,
         amount=payment.instructed_amount,
         amount_usd=usd,
         debtor_country=payment.debtor.country,
         creditor_country=payment.creditor.country,
-        mainland_individual_fx_purchase=True,
+        agent_countries=tuple(bic[4:6] for bic in (payment.debtor_agent, payment.creditor_agent)),
+        purpose=payment.purpose_code or None,
+        mainland_individual_fx_purchase=mainland_fx_purchase(payment),
     )
 
 

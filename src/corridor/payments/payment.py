@@ -200,3 +200,13 @@ def _party_dict(party: Party) -> dict[str, object]:
         "country": party.country,
         "individual": party.individual,
     }
+
+
+def mainland_fx_purchase(payment: Payment) -> bool:
+    """A mainland resident individual buying foreign currency with CNY."""
+    return (
+        payment.debtor.individual
+        and payment.debtor.country == "CN"
+        and payment.instructed_amount.currency.code == "CNY"
+        and payment.settlement_currency != "CNY"
+    )

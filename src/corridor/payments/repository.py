@@ -14,8 +14,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from corridor.money import Money
 from corridor.payments.lifecycle import Lifecycle, PaymentStatus, TrackerEvent
-from corridor.payments.payment import Payment, payment_from_dict, payment_to_dict
+from corridor.payments.payment import (
+    Payment,
+    mainland_fx_purchase,
+    payment_from_dict,
+    payment_to_dict,
+)
 
 _metadata = sa.MetaData()
 payments_table = sa.Table(
@@ -25,6 +31,10 @@ payments_table = sa.Table(
     sa.Column("debtor_agent", sa.String(11)),
     sa.Column("end_to_end_id", sa.String(35)),
     sa.Column("debtor_account", sa.String(34)),
+    sa.Column("instructed", sa.String(40)),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("usd_equivalent", sa.String(40)),
+    sa.Column("mainland_fx", sa.Boolean),
     sa.Column("idempotency_key", sa.String(255)),
     sa.Column("status", sa.String(16)),
     sa.Column("priority", sa.Integer),
@@ -93,6 +103,10 @@ def insert(connection: Connection, record: PaymentRecord) -> None:
                 "debtor_agent": record.payment.debtor_agent,
                 "end_to_end_id": record.payment.end_to_end_id,
                 "debtor_account": record.payment.debtor.account,
+                "instructed": str(record.payment.instructed_amount.amount),
+                "currency": record.payment.instructed_amount.currency.code,
+                "usd_equivalent": record.settlement.get("usd_equivalent"),
+                "mainland_fx": mainland_fx_purchase(record.payment),
                 "idempotency_key": record.idempotency_key,
                 "status": record.status.value,
                 "priority": record.priority,
@@ -120,6 +134,7 @@ def update(connection: Connection, before: PaymentRecord, after: PaymentRecord) 
             status=after.status.value,
             updated_at=after.lifecycle.events[-1].at.isoformat(),
             settlement=json.dumps(after.settlement, ensure_ascii=False),
+            usd_equivalent=after.settlement.get("usd_equivalent"),
         )
     ).rowcount
     if changed != 1:
@@ -214,16 +229,47 @@ COUNTING = (PaymentStatus.RESERVED, PaymentStatus.SETTLED, PaymentStatus.QUEUED)
 cancelled or rejected one gave its amount back, or never took it)."""
 
 
-def quota_used(connection: Connection, debtor_account: str, since: datetime) -> list[PaymentRecord]:
-    """The debtor account's counting payments received since `since`."""
+@dataclass(frozen=True, slots=True)
+class CountingPayment:
+    """What a quota or a monitoring rule reads of an earlier payment."""
+
+    uetr: str
+    received_at: datetime
+    instructed: Money
+    usd_equivalent: Money
+    mainland_fx: bool
+
+
+def counting_since(
+    connection: Connection, debtor_account: str, since: datetime
+) -> list[CountingPayment]:
+    """The debtor account's payments that count (COUNTING) received since `since`, with
+    a USD equivalent: what its quota and the monitoring rules sum."""
+    columns = payments_table.c
     query = (
-        sa.select(payments_table.c.uetr)
-        .where(payments_table.c.debtor_account == debtor_account)
-        .where(payments_table.c.received_at >= since.isoformat())
-        .where(payments_table.c.status.in_([s.value for s in COUNTING]))
+        sa.select(
+            columns.uetr,
+            columns.received_at,
+            columns.instructed,
+            columns.currency,
+            columns.usd_equivalent,
+            columns.mainland_fx,
+        )
+        .where(columns.debtor_account == debtor_account)
+        .where(columns.received_at >= since.isoformat())
+        .where(columns.status.in_([s.value for s in COUNTING]))
+        .where(columns.usd_equivalent.is_not(None))
     )
-    found = [load(connection, str(uetr)) for uetr in connection.execute(query).scalars()]
-    return [record for record in found if record is not None]
+    return [
+        CountingPayment(
+            str(row.uetr),
+            datetime.fromisoformat(row.received_at),
+            Money.of(row.instructed, row.currency),
+            Money.of(row.usd_equivalent, "USD"),
+            bool(row.mainland_fx),
+        )
+        for row in connection.execute(query)
+    ]
 
 
 def counts_by_status(connection: Connection) -> dict[str, int]:

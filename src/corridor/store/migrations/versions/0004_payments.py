@@ -38,6 +38,11 @@ def upgrade() -> None:
         sa.Column("end_to_end_id", sa.String(35), nullable=False),
         # The debtor's account (IBAN or number): its payments in a year count against quotas.
         sa.Column("debtor_account", sa.String(34), nullable=False),
+        # What quotas and monitoring rules sum, without reading the instruction back.
+        sa.Column("instructed", sa.String(40), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("usd_equivalent", sa.String(40), nullable=True),
+        sa.Column("mainland_fx", sa.Boolean, nullable=False),
         sa.Column("idempotency_key", sa.String(255), nullable=True, unique=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("priority", sa.Integer, nullable=False, server_default="0"),
