@@ -16,7 +16,8 @@ character. Letter similarity would both miss "Chan Tai Man" for "Chen Dawen" and
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -107,9 +108,16 @@ class ScreeningIndex:
     """Chinese names by every character their family name may be written with."""
     bics: dict[str, list[ListedBic]] = field(default_factory=lambda: defaultdict(list))
     """Listed BICs by their first eight characters (the institution, any branch)."""
+    remembered: dict[tuple[object, ...], dict[str, Any]] = field(default_factory=dict, repr=False)
+    """Screening results kept for names screened again (see `screen_name`'s `remember`);
+    emptied whenever a list version is added, since the results depend on the lists."""
+    shown_versions: list[dict[str, Any]] | None = field(default=None, repr=False)
+    """`versions_json`, once worked out (forgotten when a version is added)."""
 
     def add(self, version: ListVersion, entries: list[ListedEntry]) -> None:
         """Index every name of every entry of one list version."""
+        self.remembered.clear()
+        self.shown_versions = None
         self.versions.append(version)
         for entry in entries:
             for bic in bics_in(entry.remarks):
@@ -135,6 +143,13 @@ class ScreeningIndex:
                     position = len(self.forms) - 1
                     for gram in _trigrams(form):
                         self.grams[gram].append(position)
+
+    def versions_json(self) -> list[dict[str, Any]]:
+        """The list versions indexed, as screening results record them (the same list
+        each time: read it, do not change it)."""
+        if self.shown_versions is None:
+            self.shown_versions = [asdict(v) for v in self.versions]
+        return self.shown_versions
 
     def _sharing(self, query: str) -> Counter[int]:
         """Listed forms by how many of the query's trigrams they share.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from anyascii import anyascii
 from pypinyin import lazy_pinyin
@@ -209,6 +210,9 @@ def _script(name: str) -> str:
     return "other"
 
 
+# Payments name the same parties over and over, and the forms are a pure function of
+# the name: worked out once per name (the result is immutable).
+@lru_cache(maxsize=65_536)
 def name_forms(name: str) -> NameForms:
     """Every form `name` is compared in. Raises NameInputError for what is not a name."""
     name = _check(name)

@@ -12,10 +12,9 @@ version are dropped, and the record says which and by which case.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from corridor.access.users import BIC
@@ -77,6 +76,15 @@ class Party:
             )
         if self.type is not None and self.type not in PARTY_TYPES:
             raise PaymentInputError(f"type: {self.type!r} is not person or entity")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The party in its JSON form."""
+        return {
+            "name": self.name,
+            "country": self.country,
+            "date_of_birth": self.date_of_birth,
+            "type": None if self.type is None else self.type.value,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +158,24 @@ class PaymentParties:
 
     def as_dict(self) -> dict[str, Any]:
         """The payment as screened, in its JSON form (the shape `from_dict` reads)."""
-        shape: dict[str, Any] = json.loads(json.dumps(asdict(self), ensure_ascii=False))
-        return shape
+
+        def party(p: Party | None) -> dict[str, Any] | None:
+            return None if p is None else p.as_dict()
+
+        def agent(a: Agent | None) -> dict[str, Any] | None:
+            return None if a is None else {"bic": a.bic, "name": a.name}
+
+        return {
+            "payment_ref": self.payment_ref,
+            "debtor": party(self.debtor),
+            "creditor": party(self.creditor),
+            "ultimate_debtor": party(self.ultimate_debtor),
+            "ultimate_creditor": party(self.ultimate_creditor),
+            "debtor_agent": agent(self.debtor_agent),
+            "creditor_agent": agent(self.creditor_agent),
+            "intermediary_agents": [agent(a) for a in self.intermediary_agents],
+            "remittance": self.remittance,
+        }
 
     def parties(self) -> Iterator[tuple[str, Party]]:
         """(role, party) for each party the payment names."""
@@ -283,7 +307,7 @@ def screen_payment(
     return {
         "payment_ref": parties.payment_ref,
         "screened": parties.as_dict(),
-        "lists": [asdict(v) for v in index.versions],
+        "lists": index.versions_json(),
         "matcher": {
             "version": MATCHER_VERSION,
             "block_at": tiers.block,
@@ -347,6 +371,7 @@ def _screen_party(
         date_of_birth=party.date_of_birth,
         tiers=tiers,
         limit=CANDIDATES_PER_ROLE,
+        remember=True,  # the same parties pay and are paid again and again
     )
     key = party_key(party.name)
     kept, suppressed = _clear(result["candidates"], role, key, cleared)
@@ -391,6 +416,7 @@ def _screen_agent(
             entity_type=EntityType.ENTITY,
             tiers=tiers,
             limit=CANDIDATES_PER_ROLE,
+            remember=True,
         )
         forms = result["forms"]
         by_name, name_suppressed = _clear(

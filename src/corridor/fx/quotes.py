@@ -15,9 +15,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Final
 from uuid import UUID
@@ -69,6 +70,7 @@ def quote_id_at(at: datetime) -> UUID:
     )
 
 
+@lru_cache(maxsize=4096)
 def customer_rate(reference: Decimal, spread_bps: Decimal) -> Decimal:
     """reference × (1 − spread_bps / 10,000), to RATE_DECIMALS, rounded toward the desk."""
     exact = Fraction(reference) * (1 - Fraction(spread_bps) / Fraction(BASIS_POINTS))
@@ -190,6 +192,8 @@ class FxDesk:
         self.cnh_basis: Final = basis
         self._rates = rates
         self._new_quote_id = new_quote_id
+        # A day's reference rate never changes once published: worked out once per pair.
+        self._references: dict[tuple[str, str, date, str | None], ReferenceRate] = {}
 
     def spread_bps(self, institution: str, sell: str | Currency, buy: str | Currency) -> Decimal:
         """The spread in basis points `institution` pays to sell `sell` for `buy`."""
@@ -197,6 +201,20 @@ class FxDesk:
         if schedule is None:
             raise UnknownInstitutionError(f"the desk has no spread schedule for {institution!r}")
         return schedule.bps(fx_currency(sell).code, fx_currency(buy).code)
+
+    def reference(
+        self, sell: Currency, buy: Currency, on: date, *, via: str | None = None
+    ) -> ReferenceRate:
+        """The ECB reference rate for `sell` in `buy` on day `on`, as `reference_rate`
+        gives it (with this desk's CNH basis and rates), remembered per day."""
+        key = (sell.code, buy.code, on, via)
+        found = self._references.get(key)
+        if found is None:
+            found = reference_rate(
+                sell, buy, on, via=via, cnh_basis=self.cnh_basis, rates=self._rates
+            )
+            self._references[key] = found
+        return found
 
     def quote(
         self,
@@ -220,14 +238,7 @@ class FxDesk:
             raise SameCurrencyError(f"a quote sells one currency for another, not {bought_ccy}")
         _check_amount(sold)
         bps = self.spread_bps(institution, sold.currency, bought_ccy)
-        reference = reference_rate(
-            sold.currency,
-            bought_ccy,
-            published_by(instant),
-            via=via,
-            cnh_basis=self.cnh_basis,
-            rates=self._rates,
-        )
+        reference = self.reference(sold.currency, bought_ccy, published_by(instant), via=via)
         rate = customer_rate(reference.rate, bps)
         bought, residue = _convert(sold, rate, bought_ccy, self.rounding)
         return Quote(
@@ -241,6 +252,62 @@ class FxDesk:
             rounding=self.rounding,
             quoted_at=instant,
             expires_at=instant + self.validity,
+            bought=bought,
+            residue=residue,
+        )
+
+    def equivalent(
+        self, institution: str, amount: Money, buy_currency: str | Currency, at: datetime
+    ) -> Money:
+        """What `amount` comes to in `buy_currency` at the rate `institution` would be
+        quoted at `at` (rounded as a quote rounds): for limits and reports, not a deal, so
+        no quote is made."""
+        instant = _aware(at, "at")
+        bought_ccy = fx_currency(buy_currency)
+        _check_amount(amount)
+        bps = self.spread_bps(institution, amount.currency, bought_ccy)
+        reference = self.reference(amount.currency, bought_ccy, published_by(instant))
+        rate = customer_rate(reference.rate, bps)
+        return _convert(amount, rate, bought_ccy, self.rounding)[0]
+
+    def restore(
+        self,
+        *,
+        quote_id: UUID,
+        institution: str,
+        sell: Money,
+        buy_currency: str | Currency,
+        reference_rate: Decimal,
+        spread_bps: Decimal,
+        customer_rate: Decimal,
+        rounding: str,
+        quoted_at: datetime,
+        expires_at: datetime,
+    ) -> Quote:
+        """A quote this desk made earlier, from what was kept of it: the reference rate is
+        worked out again from the ECB fixing it was made on and must be the one kept, and
+        the conversion of the quoted amount is redone. Raises FxError when the rate data
+        no longer gives the kept reference rate."""
+        instant = _aware(quoted_at, "quoted_at")
+        bought_ccy = fx_currency(buy_currency)
+        reference = self.reference(sell.currency, bought_ccy, published_by(instant))
+        if reference.rate != reference_rate:
+            raise FxError(
+                f"quote {quote_id}: the reference rate of {reference.rate_date} is now"
+                f" {reference.rate}, not the {reference_rate} it was quoted on"
+            )
+        bought, residue = _convert(sell, customer_rate, bought_ccy, named_rounding(rounding))
+        return Quote(
+            quote_id=quote_id,
+            institution=institution,
+            sell=sell,
+            buy_currency=bought_ccy,
+            reference=reference,
+            spread_bps=spread_bps,
+            customer_rate=customer_rate,
+            rounding=named_rounding(rounding),
+            quoted_at=instant,
+            expires_at=_aware(expires_at, "expires_at"),
             bought=bought,
             residue=residue,
         )
