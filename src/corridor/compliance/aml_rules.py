@@ -397,3 +397,32 @@ def evaluate(
         *check_structuring(payment, past, config.structuring),
         *check_jurisdictions(payment, config.jurisdictions),
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Lookback:
+    """Which of a client's earlier payments the enabled rules can take into account:
+    every one booked within `recent` before the payment (velocity), and those booked
+    within `banded` whose amount lies in one of `bands` (structuring: from the floor up
+    to but not including the threshold, in the band's currency). A caller may hand the
+    rules only these and get the same alerts as from the whole history."""
+
+    recent: timedelta
+    banded: timedelta
+    bands: tuple[tuple[Money, Money], ...]
+
+
+def lookback(config: MonitoringConfig) -> Lookback:
+    """What history `evaluate` needs under `config`."""
+    velocity, structuring = config.velocity, config.structuring
+    bands: tuple[tuple[Money, Money], ...] = ()
+    if structuring.enabled:
+        bands = tuple(
+            (threshold * (Decimal(1) - structuring.margin), threshold)
+            for threshold in structuring.thresholds
+        )
+    return Lookback(
+        recent=velocity.window if velocity.enabled else timedelta(0),
+        banded=structuring.window if structuring.enabled else timedelta(0),
+        bands=bands,
+    )

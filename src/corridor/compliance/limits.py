@@ -9,7 +9,7 @@ the caller computed when the limit is in USD; any other mix is an error, never a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -110,54 +110,130 @@ def _counter(limit: Money, what: str) -> Callable[[PaymentFacts], Money]:
     return counted
 
 
-def _breach(
-    code: LimitCode,
-    payment: PaymentFacts,
-    period_history: list[PaymentFacts],
-    limit: Money,
-    counted: Callable[[PaymentFacts], Money],
-    period: str,
-    where: str,
-    label: str,
-) -> LimitBreach | None:
-    used = Money.of(0, limit.currency)
-    for other in period_history:
-        used += counted(other)
-    this = counted(payment)
-    total = used + this
-    if total <= limit:
-        return None
-    zero = Money.of(0, limit.currency)
-    remaining = max(limit - used, zero)
-    excess = total - limit
-    shown = str(this) if this.currency == payment.amount.currency else f"{payment.amount} ({this})"
-    explanation = (
-        f"Payment {payment.reference} of {shown} would take client {payment.client_id} to"
-        f" {total} {where}, over the {label} of {limit} by {excess}"
-        f" ({used} already used, {remaining} left)."
-    )
-    ordered = sorted(period_history, key=lambda p: (p.instant, p.reference))
-    return LimitBreach(
-        code=code,
-        payment_reference=payment.reference,
-        client_id=payment.client_id,
-        period=period,
-        limit=limit,
-        used=used,
-        payment=this,
-        remaining=remaining,
-        excess=excess,
-        counted_references=tuple(p.reference for p in ordered),
-        explanation=explanation,
-    )
-
-
 def _zone_name(zone: tzinfo) -> str:
     return getattr(zone, "key", None) or str(zone)
 
 
 def _year(payment: PaymentFacts, zone: tzinfo) -> int:
     return payment.booked_at.astimezone(zone).year
+
+
+@dataclass(frozen=True, slots=True)
+class LimitUse:
+    """What a payment takes of one limit in one period: `amount`, counted in the limit's
+    currency. A payments engine records it atomically with the payment (so two writers
+    never both spend the last of a limit) and gives it back if the payment stops counting."""
+
+    code: LimitCode
+    period: str
+    """The day ('2026-03-01') or year ('2026') the limit is counted over."""
+    limit: Money
+    amount: Money
+    where: str
+    """The period in words, for explanations: 'in 2026 (Asia/Shanghai calendar year)'."""
+    label: str
+    """The limit in words: 'daily limit', 'mainland individual annual FX quota'."""
+    counted: Callable[[PaymentFacts], Money] = field(repr=False, compare=False)
+    """How a payment counts against this limit (its own currency, or USD equivalent)."""
+    applies: Callable[[PaymentFacts], bool] = field(repr=False, compare=False)
+    """Whether an earlier payment of the client counts in this limit's period."""
+
+
+def limit_uses(
+    payment: PaymentFacts,
+    limits: ClientLimits | None,
+    *,
+    fx_quota: FxQuota = MAINLAND_INDIVIDUAL_FX_QUOTA,
+) -> list[LimitUse]:
+    """Every limit `payment` counts against, in the order daily, annual, FX quota, with
+    what it takes of each. Raises LimitCurrencyError as `check_limits` does."""
+    uses: list[LimitUse] = []
+    if limits is not None:
+        zone = limits.zone
+        zone_name = _zone_name(zone)
+        day = payment.booked_at.astimezone(zone).date()
+        if limits.daily is not None:
+            counted = _counter(limits.daily, "daily limit")
+            uses.append(
+                LimitUse(
+                    LimitCode.DAILY,
+                    day.isoformat(),
+                    limits.daily,
+                    counted(payment),
+                    f"on {day.isoformat()} ({zone_name})",
+                    "daily limit",
+                    counted,
+                    lambda p: p.booked_at.astimezone(zone).date() == day,
+                )
+            )
+        if limits.annual is not None:
+            counted = _counter(limits.annual, "annual limit")
+            uses.append(
+                LimitUse(
+                    LimitCode.ANNUAL,
+                    str(day.year),
+                    limits.annual,
+                    counted(payment),
+                    f"in {day.year} ({zone_name} calendar year)",
+                    "annual limit",
+                    counted,
+                    lambda p: p.booked_at.astimezone(zone).year == day.year,
+                )
+            )
+    if payment.mainland_individual_fx_purchase:
+        year = _year(payment, fx_quota.zone)
+        uses.append(
+            LimitUse(
+                LimitCode.FX_QUOTA,
+                str(year),
+                fx_quota.amount,
+                payment.amount_usd,
+                f"of FX purchases in {year} ({_zone_name(fx_quota.zone)} calendar year)",
+                "mainland individual annual FX quota",
+                lambda p: p.amount_usd,
+                lambda p: p.mainland_individual_fx_purchase and _year(p, fx_quota.zone) == year,
+            )
+        )
+    return uses
+
+
+def breach_of(
+    use: LimitUse,
+    payment: PaymentFacts,
+    used: Money,
+    counted_references: tuple[str, ...] = (),
+) -> LimitBreach | None:
+    """The breach, if `payment` taking `use.amount` on top of `used` goes over the limit.
+
+    Exactly at the limit is allowed; one minor unit over is a breach. `counted_references`
+    names the earlier payments summed into `used`, when the caller knows them.
+    """
+    total = used + use.amount
+    if total <= use.limit:
+        return None
+    zero = Money.of(0, use.limit.currency)
+    remaining = max(use.limit - used, zero)
+    excess = total - use.limit
+    this = use.amount
+    shown = str(this) if this.currency == payment.amount.currency else f"{payment.amount} ({this})"
+    explanation = (
+        f"Payment {payment.reference} of {shown} would take client {payment.client_id} to"
+        f" {total} {use.where}, over the {use.label} of {use.limit} by {excess}"
+        f" ({used} already used, {remaining} left)."
+    )
+    return LimitBreach(
+        code=use.code,
+        payment_reference=payment.reference,
+        client_id=payment.client_id,
+        period=use.period,
+        limit=use.limit,
+        used=used,
+        payment=this,
+        remaining=remaining,
+        excess=excess,
+        counted_references=counted_references,
+        explanation=explanation,
+    )
 
 
 def check_limits(
@@ -183,53 +259,14 @@ def check_limits(
     """
     mine = client_history(payment, history)
     breaches: list[LimitBreach] = []
-    if limits is not None:
-        zone = limits.zone
-        zone_name = _zone_name(zone)
-        day = payment.booked_at.astimezone(zone).date()
-        if limits.daily is not None:
-            same_day = [p for p in mine if p.booked_at.astimezone(zone).date() == day]
-            found = _breach(
-                LimitCode.DAILY,
-                payment,
-                same_day,
-                limits.daily,
-                _counter(limits.daily, "daily limit"),
-                day.isoformat(),
-                f"on {day.isoformat()} ({zone_name})",
-                "daily limit",
-            )
-            if found is not None:
-                breaches.append(found)
-        if limits.annual is not None:
-            same_year = [p for p in mine if p.booked_at.astimezone(zone).year == day.year]
-            found = _breach(
-                LimitCode.ANNUAL,
-                payment,
-                same_year,
-                limits.annual,
-                _counter(limits.annual, "annual limit"),
-                str(day.year),
-                f"in {day.year} ({zone_name} calendar year)",
-                "annual limit",
-            )
-            if found is not None:
-                breaches.append(found)
-    if payment.mainland_individual_fx_purchase:
-        year = _year(payment, fx_quota.zone)
-        purchases = [
-            p for p in mine if p.mainland_individual_fx_purchase and _year(p, fx_quota.zone) == year
-        ]
-        found = _breach(
-            LimitCode.FX_QUOTA,
-            payment,
-            purchases,
-            fx_quota.amount,
-            lambda p: p.amount_usd,
-            str(year),
-            f"of FX purchases in {year} ({_zone_name(fx_quota.zone)} calendar year)",
-            "mainland individual annual FX quota",
+    for use in limit_uses(payment, limits, fx_quota=fx_quota):
+        in_period = sorted(
+            (p for p in mine if use.applies(p)), key=lambda p: (p.instant, p.reference)
         )
+        used = Money.of(0, use.limit.currency)
+        for other in in_period:
+            used += use.counted(other)
+        found = breach_of(use, payment, used, tuple(p.reference for p in in_period))
         if found is not None:
             breaches.append(found)
     return breaches
