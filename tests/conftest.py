@@ -24,6 +24,8 @@ ADMIN_URL = os.environ.get(
 )
 # Every table, children first: emptied between tests that share a PostgreSQL database.
 TABLES = (
+    "fx_quotes",
+    "client_limit_usage",
     "payment_events",
     "payments",
     "cleared_candidates",

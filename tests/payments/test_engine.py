@@ -540,23 +540,20 @@ def test_a_crash_after_the_ledger_posted_is_recovered_without_booking_twice(
     class Crash(RuntimeError):
         pass
 
-    def crash(_stored: object, _after: object) -> None:
-        raise Crash
-
-    real_save = payments._save
+    real_record = payments._record
     before = _balance(ledger, DEBTOR)
     calls = {"n": 0}
 
-    def save_then_crash(stored: object, after: object) -> None:
+    def record_then_crash(work: list[object]) -> None:
         calls["n"] += 1
         if calls["n"] == 2:  # the write after the ledger posted
-            crash(stored, after)
-        real_save(stored, after)  # type: ignore[arg-type]
+            raise Crash
+        real_record(work)  # type: ignore[arg-type]
 
-    payments._save = save_then_crash  # type: ignore[method-assign]
+    payments._record = record_then_crash  # type: ignore[method-assign,assignment]
     with pytest.raises(Crash):
         payments.submit(_payment())
-    payments._save = real_save  # type: ignore[method-assign]
+    payments._record = real_record  # type: ignore[method-assign]
     with engine.connect() as connection:
         assert counts_by_status(connection) == {"priced": 1}
     debited = before - _balance(ledger, DEBTOR)

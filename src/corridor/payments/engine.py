@@ -1,54 +1,64 @@
-"""The payments engine: from instruction to settlement, on the ledger.
+"""The payments engine: from instruction to settlement, on the ledger, in batches.
 
-`submit` takes a payment through its lifecycle: received → validated (its own fields, then
-the directory: agents, accounts, route) → screened (held in a case on a hit) → priced (an
-FX quote locked for a cross-currency payment; fees by charge bearer) → reserved (its
-linked chain of pending ledger transfers; queued when a bank on the route is short of the
-currency) → settled (the chain posted). `cancel`, `return_payment` and `release_queue`
-move it on from there. Every step is a tracker event in the store.
+`submit_batch` takes many instructions through their lifecycle at once (`submit` is a
+batch of one): received → validated (its own fields, then the directory: agents,
+accounts, route) → screened (held in a four-eyes case on a hit) → priced (an FX quote
+locked for a cross-currency payment; fees by charge bearer; limits taken) → reserved
+(its linked chain of pending ledger transfers; queued when a bank on the route is short
+of the currency) → settled (the chain posted on its value date). `cancel`,
+`return_payment`, `release`, `release_queue` and `settle_due` move payments on from
+there. Every step is a tracker event in the store.
 
-Each step is written before the next begins, and ledger transfer ids derive from the
-UETR, so a step retried after a crash answers "exists" on the ledger and the payment
-carries on where it stopped. The same instruction twice (same idempotency key, or the
-same debtor agent and end-to-end id) is one payment: the second submission says so.
+A batch costs two store transactions and one or two ledger batches, whatever its size:
+
+1. validate and screen every instruction, price the ones that pass (reading the
+   debtors' recent history once for the batch);
+2. one store transaction records them all: a priced payment takes its limits there
+   (a guarded UPDATE: a limit it would go over rejects it after all) and deals its held
+   FX quote, so both are atomic with the payment;
+3. one ledger batch reserves every priced payment's chain, a second posts those due;
+4. one store transaction records where each now stands.
+
+A crash between the steps leaves priced payments whose chains may already be on the
+ledger; `recover` carries them on, the ledger answering "exists" for what it holds
+(ledger ids derive from the UETR). The same instruction twice (same idempotency key, or
+the same debtor agent and end-to-end id, in one batch or across batches) is one payment:
+the second submission says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from corridor.compliance import payment_screening as screening
-from corridor.compliance.aml_rules import MonitoringConfig, evaluate
-from corridor.compliance.cases import CaseStatus, cleared_for_payment, list_cases, open_case
-from corridor.compliance.limits import MAINLAND_INDIVIDUAL_FX_QUOTA, check_limits
+from corridor.compliance.aml_rules import MonitoringConfig, lookback
+from corridor.compliance.cases import CaseStatus, cleared_for_keys, list_cases, open_case
+from corridor.compliance.limits import LimitCode, breach_of
 from corridor.compliance.matching import ScreeningIndex, Tiers
-from corridor.compliance.monitoring import ClientKind, PaymentFacts
-from corridor.fx import FxDesk, FxError
-from corridor.ledger import CreateTransferResult, Ledger
+from corridor.compliance.monitoring import PaymentFacts
+from corridor.fx import FxDesk, FxError, Quote
+from corridor.ledger import CreateTransferResult, Ledger, Transfer
+from corridor.ledger.model import BATCH_MAX
 from corridor.money import Money
 from corridor.payments import repository
-from corridor.payments.fees import FeeError, FeeTable
+from corridor.payments.dealing import HeldQuoteError, held_quote, quote_key
+from corridor.payments.fees import FeeTable
+from corridor.payments.intake import problems_of
 from corridor.payments.lifecycle import Lifecycle, LifecycleError, PaymentStatus
-from corridor.payments.payment import Payment, Problem, check_payment, mainland_fx_purchase
-from corridor.payments.planning import plan_json, plan_of, plan_payment, return_legs
-from corridor.payments.reference import Directory, ReferenceDataError
-from corridor.payments.repository import PaymentRecord
-from corridor.payments.settlement import (
-    finish,
-    posted_chain,
-    reserve,
-    settlement,
-)
+from corridor.payments.liquidity import Liquidity
+from corridor.payments.payment import Payment
+from corridor.payments.planning import plan_of, return_legs
+from corridor.payments.pricing import LIMIT_REASONS, ClientHistory, Priced, price
+from corridor.payments.reference import Directory
+from corridor.payments.repository import COUNTING, PaymentRecord
+from corridor.payments.settlement import Plan, finish, posted_chain, reserve, settlement
 
 S = PaymentStatus
-QUOTA = MAINLAND_INDIVIDUAL_FX_QUOTA
-MONITORED = timedelta(days=7)
-"""How far back the monitoring rules look (the longest default window: structuring)."""
 _OK = {CreateTransferResult.OK, CreateTransferResult.EXISTS}
 
 
@@ -74,6 +84,19 @@ class Submission:
 
     record: PaymentRecord
     created: bool
+
+
+@dataclass(slots=True)
+class _Work:
+    """A payment on its way through a batch: as the store holds it, and as it is now."""
+
+    stored: PaymentRecord | None
+    now: PaymentRecord
+    uses: tuple[Any, ...] = ()
+    """The limits it takes when recorded priced (LimitUse), from pricing."""
+    facts: PaymentFacts | None = None
+    plan: Plan | None = None
+    """Its settlement plan once priced in this batch (else read from its settlement)."""
 
 
 def _utc_now() -> datetime:
@@ -108,69 +131,114 @@ class PaymentEngine:
             raise PaymentNotFoundError(f"no payment with UETR {uetr}")
         return record
 
-    # -- the lifecycle -------------------------------------------------------------------
+    def get_many(self, uetrs: Sequence[str]) -> list[PaymentRecord]:
+        """The stored payments with these UETRs, in that order (unknown ones left out)."""
+        with self.engine.connect() as connection:
+            found = repository.load_many(connection, uetrs)
+        return [found[u] for u in uetrs if u in found]
+
+    # -- taking instructions in ----------------------------------------------------------
 
     def submit(
         self, payment: Payment, *, idempotency_key: str | None = None, priority: int = 0
     ) -> Submission:
         """Take a new instruction as far as it goes now: settled, or held, queued,
         rejected. The same instruction again returns the first payment, not a second."""
-        with self.engine.begin() as connection:
-            existing = repository.find_existing(connection, payment, idempotency_key)
-            if existing is not None:
-                record = repository.load(connection, existing)
-                assert record is not None  # found a moment ago, in this transaction
-                return Submission(record, created=False)
-            now = self.clock()
-            record = PaymentRecord(
-                payment, Lifecycle.received(now, "api"), {}, idempotency_key, priority
-            )
-            record = self._validate(record, now)
-            repository.insert(connection, record)
-        if record.status is S.VALIDATED:
-            screened = self._screen(record, save=False)
-            if screened.status is S.SCREENED:
-                return Submission(self.proceed(screened, stored=record), created=True)
-            self._save(record, screened)
-            record = screened
-        return Submission(record, created=True)
+        return self.submit_batch([payment], idempotency_keys=[idempotency_key], priority=priority)[
+            0
+        ]
 
-    def proceed(
-        self, record: PaymentRecord, *, stored: PaymentRecord | None = None
-    ) -> PaymentRecord:
-        """Price, reserve and settle a screened (or priced) payment, as far as it goes now.
+    def submit_batch(
+        self,
+        payments: Sequence[Payment],
+        *,
+        idempotency_keys: Sequence[str | None] | None = None,
+        priority: int = 0,
+    ) -> list[Submission]:
+        """Take many instructions as far as each goes now, in two store transactions and
+        one or two ledger batches (see the module docstring); one Submission each, in
+        order. An instruction received before, in an earlier batch or earlier in this
+        one, answers with that payment and `created` False."""
+        keys = list(idempotency_keys) if idempotency_keys is not None else [None] * len(payments)
+        if len(keys) != len(payments):
+            raise ValueError("give one idempotency key (or None) per payment")
+        with self.engine.connect() as connection:
+            existing = repository.existing_for(connection, payments, keys)
+            known = repository.load_many(connection, sorted(set(existing.values())))
+        now = self.clock()
+        today = now.date()
+        directory = self.corridor.directory
+        answers: list[Submission | None] = [None] * len(payments)
+        firsts: dict[tuple[str, str] | str, int] = {}  # instruction (or key) → position
+        work: dict[int, _Work] = {}
+        for i, (payment, key) in enumerate(zip(payments, keys, strict=True)):
+            if i in existing:
+                answers[i] = Submission(known[existing[i]], created=False)
+                continue
+            same = firsts.get((payment.debtor_agent, payment.end_to_end_id))
+            if same is None and key is not None:
+                same = firsts.get(key)
+            if same is not None:
+                continue  # answered below, once the first is where it goes
+            firsts[(payment.debtor_agent, payment.end_to_end_id)] = i
+            if key is not None:
+                firsts[key] = i
+            life = Lifecycle.received(now, "api")
+            problems = problems_of(payment, directory, today)
+            if problems:
+                detail = "; ".join(str(p) for p in problems)
+                life = life.advance(
+                    S.REJECTED, now, self.actor, reason=problems[0].reason, detail=detail
+                )
+            else:
+                life = life.advance(S.VALIDATED, now, self.actor)
+            work[i] = _Work(None, PaymentRecord(payment, life, {}, key, priority))
+        self._carry_on(list(work.values()))
+        for i, (payment, key) in enumerate(zip(payments, keys, strict=True)):
+            if answers[i] is not None:
+                continue
+            if i in work:
+                answers[i] = Submission(work[i].now, created=True)
+                continue
+            first = firsts.get((payment.debtor_agent, payment.end_to_end_id))
+            if first is None and key is not None:
+                first = firsts.get(key)
+            assert first is not None  # a duplicate of one taken in above
+            answers[i] = Submission(work[first].now, created=False)
+        return [a for a in answers if a is not None]
 
-        `stored` is the payment as the store holds it, when `record` is a step ahead in
-        memory. Steps are saved together where nothing outside the store depends on them
-        in between; a priced payment is saved before its chain reaches the ledger, so a
-        retry after a crash deals on the same plan (and the ledger answers "exists").
-        """
-        stored = stored or record
-        if record.status is S.SCREENED:
-            record = self._price(record, save=False)
-        if record.status is S.PRICED:
-            self._save(stored, record)
-            stored = record
-            record = self._reserve(record, save=False)
-        if record.status is S.RESERVED:
-            record = self._settle(record, save=False)
-        if record is not stored:
-            self._save(stored, record)
-        return record
+    # -- moving payments on --------------------------------------------------------------
+
+    def proceed(self, record: PaymentRecord) -> PaymentRecord:
+        """Price, reserve and settle a stored screened, priced or queued payment, as far
+        as it goes now."""
+        work = _Work(record, record)
+        self._carry_on([work])
+        return work.now
 
     def recover(self) -> list[PaymentRecord]:
-        """Carry on with payments a crash left priced (their chain may be on the ledger
+        """Carry on with payments a crash left priced (their chains may be on the ledger
         already: it answers "exists"), then settle what came due."""
         with self.engine.connect() as connection:
             priced = repository.in_status(connection, S.PRICED)
-        resumed = [self.proceed(self.get(uetr)) for uetr in priced]
+        resumed = self._carry_on_stored(priced)
         return resumed + self.settle_due()
 
     def release(self, uetr: str, *, actor: str = "compliance") -> PaymentRecord:
         """Carry on with a payment held for review once its case released it."""
-        record = self.get(uetr)
-        record = self._step(record, S.SCREENED, actor=actor, detail="released by review")
-        return self.proceed(record)
+        return self.release_many([uetr], actor=actor)[0]
+
+    def release_many(
+        self, uetrs: Sequence[str], *, actor: str = "compliance"
+    ) -> list[PaymentRecord]:
+        """Carry on, as one batch, with held payments whose cases released them."""
+        now = self.clock()
+        work = []
+        for record in self._stored(uetrs):
+            life = record.lifecycle.advance(S.SCREENED, now, actor, detail="released by review")
+            work.append(_Work(record, record.moved(life)))
+        self._carry_on(work)
+        return [w.now for w in work]
 
     def resume_decided(self) -> list[PaymentRecord]:
         """Carry on with every held payment whose four-eyes case is closed: released ones
@@ -181,14 +249,11 @@ class PaymentEngine:
         }
         with self.engine.connect() as connection:
             held = repository.in_status(connection, S.HELD)
-        done = []
+        released = [u for u in held if u in closed and closed[u].status is CaseStatus.RELEASED]
+        done = self.release_many(released) if released else []
         for uetr in held:
             case = closed.get(uetr)
-            if case is None:
-                continue
-            if case.status is CaseStatus.RELEASED:
-                done.append(self.release(uetr))
-            else:
+            if case is not None and case.status is CaseStatus.REJECTED:
                 done.append(
                     self.reject(uetr, "RR04", actor="compliance", detail=f"case {case.case_id}")
                 )
@@ -207,8 +272,7 @@ class PaymentEngine:
         if not record.lifecycle.can(S.CANCELLED):
             raise LifecycleError(f"a {record.status} payment cannot be cancelled")
         if record.status is S.RESERVED:
-            plan = plan_of(record)
-            self._apply(finish(record.payment.uetr, plan, post=False), "void")
+            self._apply([finish(uetr, plan_of(record), post=False)])
         return self._step(record, S.CANCELLED, actor=actor, reason=reason)
 
     def return_payment(self, uetr: str, *, reason: str, actor: str = "api") -> PaymentRecord:
@@ -218,12 +282,12 @@ class PaymentEngine:
         if not record.lifecycle.can(S.RETURNED):
             raise LifecycleError(f"a {record.status} payment cannot be returned")
         legs, returned = return_legs(record)
-        failed = self._apply(posted_chain(uetr, "return", legs), "return")
+        failed = self._apply([posted_chain(uetr, "return", legs)])[0]
         if failed is not None:
             raise LifecycleError(f"the return of {uetr} could not be booked: {failed}")
         settled = {**record.settlement, "returned": returned}
         return self._step(
-            replace(record, settlement=settled),
+            record.moved(record.lifecycle, settled),
             S.RETURNED,
             actor=actor,
             reason=reason,
@@ -231,28 +295,317 @@ class PaymentEngine:
         )
 
     def settle_due(self, *, limit: int = 10_000) -> list[PaymentRecord]:
-        """Post every reserved payment whose value date has come."""
+        """Post, as one batch, every reserved payment whose value date has come."""
         with self.engine.connect() as connection:
-            reserved = repository.in_status(connection, S.RESERVED, limit)
-        settled = [self._settle(self.get(uetr)) for uetr in reserved]
-        return [record for record in settled if record.status is S.SETTLED]
+            due = repository.due(connection, self.clock().date(), limit)
+        return [r for r in self._carry_on_stored(due) if r.status is S.SETTLED]
 
-    def release_queue(self, *, limit: int = 1000) -> list[PaymentRecord]:
-        """Try the queued payments again, higher priority first, then first in; stop at the
-        first one still short, so none overtakes an earlier one of its priority."""
+    def release_queue(self, *, limit: int = 10_000) -> list[PaymentRecord]:
+        """Try the queued payments again, as one batch in queue order (higher priority
+        first, then first in): on each bank account, the first still short stops the ones
+        behind it, so none overtakes an earlier one of its priority."""
         with self.engine.connect() as connection:
             waiting = repository.queued(connection, limit)
-        done = []
-        for uetr in waiting:
-            record = self._reserve(self.get(uetr))
-            if record.status is S.QUEUED:
-                break
-            if record.status is S.RESERVED:
-                record = self._settle(record)
-            done.append(record)
-        return done
+        return [r for r in self._carry_on_stored(waiting) if r.status is not S.QUEUED]
 
-    # -- the steps -----------------------------------------------------------------------
+    # -- the batch pipeline ----------------------------------------------------------------
+
+    def _stored(self, uetrs: Sequence[str]) -> list[PaymentRecord]:
+        records = self.get_many(uetrs)
+        if len(records) != len(set(uetrs)):
+            missing = sorted(set(uetrs) - {r.payment.uetr for r in records})
+            raise PaymentNotFoundError(f"no payment with UETR {missing[0]}")
+        return records
+
+    def _carry_on_stored(self, uetrs: Sequence[str]) -> list[PaymentRecord]:
+        work = [_Work(r, r) for r in self.get_many(uetrs)]
+        self._carry_on(work)
+        return [w.now for w in work]
+
+    def _carry_on(self, work: list[_Work]) -> None:
+        """Take every payment of a batch as far as it goes now (the module docstring's
+        steps 1 to 4); each `_Work.now` is where it ends, as stored."""
+        if not work:
+            return
+        now = self.clock()
+        self._screen(work, now)
+        self._price(work, now)
+        self._record(work)
+        self._reserve(work, now)
+        self._settle(work, now)
+        self._record(work)
+
+    def _screen(self, work: list[_Work], now: datetime) -> None:
+        """VALIDATED → SCREENED, or HELD in a four-eyes case on a list hit."""
+        todo = [w for w in work if w.now.status is S.VALIDATED]
+        if not todo:
+            return
+        index = self.corridor.screening
+        if index is None:
+            for w in todo:
+                w.now = _advance(w.now, S.SCREENED, now, self.actor, detail="no lists loaded")
+            return
+        parties = [_parties(w.now.payment) for w in todo]
+        cleared = cleared_for_keys(
+            self.engine, {k for p in parties for k in screening.party_keys(p)}
+        )
+        for w, named in zip(todo, parties, strict=True):
+            result = screening.screen_payment(
+                index, named, tiers=self.corridor.tiers, cleared=cleared
+            )
+            if result["decision"] == "pass":
+                w.now = _advance(w.now, S.SCREENED, now, self.actor, detail="no list hit")
+                continue
+            case = open_case(self.engine, result, named.payment_ref)
+            top = result["candidates"][0]
+            w.now = _advance(
+                w.now,
+                S.HELD,
+                now,
+                self.actor,
+                reason="RR04",
+                detail=f"case {case.case_id}: {top['matched_name']} ({top['list']},"
+                f" {top['score']})",
+            )
+
+    def _price(self, work: list[_Work], now: datetime) -> None:
+        """SCREENED → PRICED (plan, FX deal, fees, alerts), or REJECTED."""
+        todo = [w for w in work if w.now.status is S.SCREENED]
+        if not todo:
+            return
+        corridor = self.corridor
+        quote_ids = [
+            quote_key(w.now.payment.fx_quote_id) for w in todo if w.now.payment.fx_quote_id
+        ]
+        with self.engine.connect() as connection:
+            counted = repository.history(
+                connection,
+                sorted({w.now.payment.debtor.account for w in todo}),
+                now,
+                lookback(corridor.monitoring),
+            )
+            quotes = repository.quotes_by_id(connection, quote_ids) if quote_ids else {}
+        histories = {account: ClientHistory(rows) for account, rows in counted.items()}
+        for w in todo:
+            payment = w.now.payment
+            held: Quote | FxError | None = None
+            if payment.fx_quote_id:
+                try:
+                    row = quotes.get(quote_key(payment.fx_quote_id))
+                    held = held_quote(row, payment, corridor.desk)
+                except FxError as exc:
+                    held = exc
+            outcome: Priced = price(
+                w.now,
+                directory=corridor.directory,
+                fees=corridor.fees,
+                desk=corridor.desk,
+                monitoring=corridor.monitoring,
+                now=now,
+                actor=self.actor,
+                history=histories[payment.debtor.account],
+                held=held,
+            )
+            w.now, w.uses, w.facts, w.plan = (
+                outcome.record,
+                outcome.uses,
+                outcome.facts,
+                outcome.plan,
+            )
+
+    def _record(self, work: list[_Work]) -> None:
+        """Store every payment of the batch where it now stands, in one transaction: new
+        ones inserted, moved ones updated. A payment recorded priced for the first time
+        takes its limits and deals its held quote here; one that stops counting gives its
+        limits back."""
+        if all(w.stored is w.now for w in work):
+            return
+        with self.engine.begin() as connection:
+            for w in work:
+                was = w.stored.status if w.stored is not None else None
+                if w.now.status is S.PRICED and was not in COUNTING:
+                    w.now = self._take_limits(connection, w)
+                elif was in COUNTING and w.now.status not in COUNTING:
+                    _give_back(connection, w.now)
+            repository.insert(connection, [w.now for w in work if w.stored is None])
+            repository.update(
+                connection,
+                [(w.stored, w.now) for w in work if w.stored is not None and w.stored is not w.now],
+            )
+        for w in work:
+            w.stored = w.now
+
+    def _take_limits(self, connection: Connection, w: _Work) -> PaymentRecord:
+        """Take each limit the payment counts against, and its held quote; the first it
+        cannot take rejects it, giving back what it took."""
+        record = w.now
+        taken: list[dict[str, Any]] = []
+        account = record.payment.debtor.account
+        for use, kept in zip(w.uses, record.settlement["limits"], strict=True):
+            used = repository.take_limit(
+                connection,
+                account,
+                kept["kind"],
+                kept["period"],
+                kept["currency"],
+                kept["amount_minor"],
+                kept["limit_minor"],
+            )
+            if used is None:
+                taken.append(kept)
+                continue
+            _give_back(connection, record, taken)
+            assert w.facts is not None  # priced payments have their facts
+            breach = breach_of(use, w.facts, Money.from_minor_units(used, kept["currency"]))
+            assert breach is not None  # the guard refused exactly because it would go over
+            return _advance(
+                record,
+                S.REJECTED,
+                record.lifecycle.events[-1].at,
+                self.actor,
+                reason=LIMIT_REASONS[LimitCode(kept["kind"])],
+                detail=breach.explanation,
+            )
+        quote_id = record.payment.fx_quote_id
+        if quote_id and not repository.deal_quote(
+            connection, quote_key(quote_id), record.payment.uetr
+        ):
+            _give_back(connection, record, taken)
+            error = HeldQuoteError(f"fx_quote_id: quote {quote_id} was dealt by another payment")
+            return _advance(
+                record,
+                S.REJECTED,
+                record.lifecycle.events[-1].at,
+                self.actor,
+                reason="NARR",
+                detail=str(error),
+            )
+        return record
+
+    def _reserve(self, work: list[_Work], now: datetime) -> None:
+        """PRICED (or QUEUED) → RESERVED, and on to SETTLED when due today: every chain of
+        pending legs, each followed by the chain posting them when the payment is due, in
+        as few ledger batches as fit (a post names a hold made earlier in its batch).
+
+        Payments the banks on their routes cannot pay now are QUEUED (or stay so) without
+        reaching the ledger: `Liquidity` reckons each bank account as the ledger would,
+        in batch order, first in first out. A chain the ledger refuses all the same is
+        queued when a bank is short, else REJECTED."""
+        todo = [w for w in work if w.now.status in (S.PRICED, S.QUEUED)]
+        if not todo:
+            return
+        today = now.date()
+        plans = [w.plan or plan_of(w.now) for w in todo]
+        banks = {
+            settlement(bic, leg.currency)
+            for w, plan in zip(todo, plans, strict=True)
+            for leg in plan.legs
+            for bic in w.now.settlement["route"]
+        }
+        accounts = Liquidity.accounts(plans, banks)
+        room = {
+            a.id: a.credits_posted - a.debits_posted - a.debits_pending
+            for a in self.ledger.lookup_accounts(sorted(accounts))
+        }
+        with self.engine.connect() as connection:
+            liquidity = Liquidity(room, repository.waiting_on(connection))
+            last_place = repository.last_queue_place(connection)
+        tried: list[tuple[_Work, Plan, bool]] = []
+        chains: list[list[Transfer]] = []
+        for place, (w, plan) in enumerate(zip(todo, plans, strict=True)):
+            due = _due(w.now, today)
+            short = liquidity.take(
+                plan, priority=w.now.priority, posted=due, waiting=w.now.status is S.QUEUED
+            )
+            if short is not None:
+                w.now = self._queue(w.now, plan, short, now, last_place + 1 + place)
+                continue
+            tried.append((w, plan, due))
+            chains.append(reserve(w.now.payment.uetr, plan))
+            if due:
+                chains.append(finish(w.now.payment.uetr, plan, post=True))
+        failures = iter(self._apply(chains))
+        for w, plan, due in tried:
+            failed = next(failures)
+            posted = next(failures) if due else None
+            if failed is None:
+                held = {
+                    k: v
+                    for k, v in w.now.settlement.items()
+                    if k not in ("waiting_on", "queue_place")
+                }
+                w.now = _advance(
+                    w.now.moved(w.now.lifecycle, held),
+                    S.RESERVED,
+                    now,
+                    self.actor,
+                    detail=f"{len(plan.legs)} legs held",
+                )
+                if due and posted is None:
+                    w.now = _settled(w.now, now, self.actor)
+                continue  # reserved; a post that did not take is retried by settle_due
+            index, result = failed
+            leg = plan.legs[index]
+            if result is CreateTransferResult.EXCEEDS_CREDITS and leg.debit in banks:
+                w.now = self._queue(w.now, plan, leg.debit, now, last_place + 1 + todo.index(w))
+                continue
+            reason = "AM04" if result is CreateTransferResult.EXCEEDS_CREDITS else "MS03"
+            w.now = _advance(
+                w.now, S.REJECTED, now, self.actor, reason=reason, detail=f"{leg.what}: {result}"
+            )
+
+    def _queue(
+        self, record: PaymentRecord, plan: Plan, account: int, now: datetime, place: int
+    ) -> PaymentRecord:
+        """The payment waiting for liquidity on a bank's `account`, at `place` in the queue
+        (after every payment queued before it); one waiting already keeps its place."""
+        if record.status is S.QUEUED:
+            return record
+        leg = next(leg for leg in plan.legs if leg.debit == account)
+        waiting = {**record.settlement, "waiting_on": f"{account:032x}", "queue_place": place}
+        return _advance(
+            record.moved(record.lifecycle, waiting),
+            S.QUEUED,
+            now,
+            self.actor,
+            reason="AM04",
+            detail=f"{leg.what}: short of liquidity",
+            hop=leg.hop,
+        )
+
+    def _settle(self, work: list[_Work], now: datetime) -> None:
+        """RESERVED → SETTLED for those whose value date has come: one ledger batch."""
+        today = now.date()
+        todo = [w for w in work if w.now.status is S.RESERVED and _due(w.now, today)]
+        if not todo:
+            return
+        failures = self._apply(
+            [finish(w.now.payment.uetr, plan_of(w.now), post=True) for w in todo]
+        )
+        stuck = []
+        for w, failed in zip(todo, failures, strict=True):
+            if failed is None:
+                w.now = _settled(w.now, now, self.actor)
+            else:
+                stuck.append(f"{w.now.payment.uetr}: {failed}")
+        if stuck:
+            self._record(work)  # what did settle is kept
+            raise LifecycleError(f"posting failed for {len(stuck)} payments: {stuck[0]}")
+
+    def _apply(
+        self, chains: Sequence[list[Transfer]]
+    ) -> list[tuple[int, CreateTransferResult] | None]:
+        """Apply linked chains in as few ledger batches as fit; per chain, None when it
+        took, else its first leg that failed and why."""
+        out: list[tuple[int, CreateTransferResult] | None] = []
+        for group in _batches(chains):
+            results = self.ledger.create_transfers([t for chain in group for t in chain])
+            start = 0
+            for chain in group:
+                mine = results[start : start + len(chain)]
+                start += len(chain)
+                out.append(_first_failure(mine))
+        return out
 
     def _step(
         self,
@@ -262,238 +615,88 @@ class PaymentEngine:
         actor: str | None = None,
         reason: str = "",
         detail: str = "",
-        hop: int | None = None,
-        settlement_info: dict[str, Any] | None = None,
-        save: bool = True,
     ) -> PaymentRecord:
-        """The payment one step on; stored at once unless `save` is false (the caller
-        then saves it with the steps that follow)."""
-        lifecycle = record.lifecycle.advance(
-            to, self.clock(), actor or self.actor, reason=reason, detail=detail, hop=hop
-        )
-        after = replace(
+        """The payment one step on, stored at once (its limits given back if it stops
+        counting)."""
+        work = _Work(
             record,
-            lifecycle=lifecycle,
-            settlement=record.settlement if settlement_info is None else settlement_info,
+            _advance(record, to, self.clock(), actor or self.actor, reason=reason, detail=detail),
         )
-        if save:
-            self._save(record, after)
-        return after
-
-    def _save(self, stored: PaymentRecord, after: PaymentRecord) -> None:
-        with self.engine.begin() as connection:
-            repository.update(connection, stored, after)
-
-    def _validate(self, record: PaymentRecord, now: datetime) -> PaymentRecord:
-        payment = record.payment
-        problems = check_payment(payment, today=now.date()) or self._reference_problems(payment)
-        if problems:
-            detail = "; ".join(str(p) for p in problems)
-            life = record.lifecycle.advance(
-                S.REJECTED, now, "engine", reason=problems[0].reason, detail=detail
-            )
-        else:
-            life = record.lifecycle.advance(S.VALIDATED, now, "engine")
-        return replace(record, lifecycle=life)
-
-    def _reference_problems(self, payment: Payment) -> list[Problem]:
-        directory = self.corridor.directory
-        problems = []
-        for where, bic in (
-            ("debtor_agent", payment.debtor_agent),
-            ("creditor_agent", payment.creditor_agent),
-        ):
-            try:
-                directory.institution(bic, field=where)
-            except ReferenceDataError as exc:
-                problems.append(Problem(where, str(exc), "RC01"))
-        if problems:
-            return problems
-        for role, bic, currency, code in (
-            ("debtor", payment.debtor_agent, payment.instructed_amount.currency.code, "AC01"),
-            ("creditor", payment.creditor_agent, payment.settlement_currency, "AC03"),
-        ):
-            party = getattr(payment, role)
-            try:
-                _client, account = directory.account_holder(party.account)
-            except ReferenceDataError as exc:
-                problems.append(Problem(f"{role}.account", str(exc), code))
-                continue
-            if (
-                directory.institution(account.servicer_bic).bic11
-                != directory.institution(bic).bic11
-            ):
-                problems.append(Problem(f"{role}.account", f"is not held at {bic}", code))
-            elif account.currency.code != currency:
-                problems.append(
-                    Problem(f"{role}.account", f"is a {account.currency.code} account", "AM03")
-                )
-        if problems:
-            return problems
-        try:
-            directory.route(
-                payment.debtor_agent, payment.creditor_agent, payment.settlement_currency
-            )
-        except ReferenceDataError as exc:
-            problems.append(Problem("creditor_agent", str(exc), "AGNT"))
-        return problems
-
-    def _screen(self, record: PaymentRecord, *, save: bool = True) -> PaymentRecord:
-        index = self.corridor.screening
-        if index is None:
-            return self._step(record, S.SCREENED, detail="no lists loaded", save=save)
-        payment = record.payment
-        parties = screening.PaymentParties(
-            payment_ref=payment.uetr,
-            debtor=screening.Party(payment.debtor.name, payment.debtor.country),
-            creditor=screening.Party(payment.creditor.name, payment.creditor.country),
-            debtor_agent=screening.Agent(payment.debtor_agent),
-            creditor_agent=screening.Agent(payment.creditor_agent),
-            intermediary_agents=tuple(screening.Agent(b) for b in payment.intermediary_agents),
-            remittance=payment.remittance,
-        )
-        cleared = cleared_for_payment(self.engine, parties)
-        result = screening.screen_payment(
-            index, parties, tiers=self.corridor.tiers, cleared=cleared
-        )
-        if result["decision"] == "pass":
-            return self._step(record, S.SCREENED, detail="no list hit", save=save)
-        case = open_case(self.engine, result, payment.uetr)
-        top = result["candidates"][0]
-        return self._step(
-            record,
-            S.HELD,
-            reason="RR04",
-            detail=f"case {case.case_id}: {top['matched_name']} ({top['list']}, {top['score']})",
-            save=save,
-        )
-
-    def _price(self, record: PaymentRecord, *, save: bool = True) -> PaymentRecord:
-        now, corridor, payment = self.clock(), self.corridor, record.payment
-        try:
-            plan, info = plan_payment(
-                payment, corridor.directory, corridor.fees, corridor.desk, now
-            )
-            usd = self._usd_equivalent(payment, now)
-        except (FxError, FeeError, ReferenceDataError) as exc:
-            return self._step(
-                record, S.REJECTED, reason=_reason_of(exc), detail=str(exc), save=save
-            )
-        info["usd_equivalent"] = str(usd.amount)
-        facts = _facts(payment, now, usd)
-        with self.engine.connect() as connection:
-            year = datetime(now.astimezone(QUOTA.zone).year, 1, 1, tzinfo=QUOTA.zone)
-            since = min(year.astimezone(UTC), now - MONITORED)
-            counted = repository.counting_since(connection, payment.debtor.account, since)
-        earlier = [
-            replace(
-                facts,
-                reference=c.uetr,
-                booked_at=c.received_at,
-                amount=c.instructed,
-                amount_usd=c.usd_equivalent,
-                mainland_individual_fx_purchase=c.mainland_fx,
-            )
-            for c in counted
-            if c.uetr != payment.uetr
-        ]
-        breaches = check_limits(facts, earlier, None, fx_quota=QUOTA)
-        if breaches:
-            return self._step(
-                record, S.REJECTED, reason="AM02", detail=breaches[0].explanation, save=save
-            )
-        alerts = evaluate(facts, earlier, corridor.monitoring)
-        info["alerts"] = [
-            {"rule": a.rule.value, "severity": a.severity.value, "explanation": a.explanation}
-            for a in alerts
-        ]
-        detail = f"rate {info['fx']['customer_rate']}" if info.get("fx") else "one currency"
-        if alerts:
-            detail += "; alerts: " + "; ".join(a.explanation for a in alerts)
-        return self._step(
-            record,
-            S.PRICED,
-            detail=detail,
-            settlement_info=info | {"plan": plan_json(plan)},
-            save=save,
-        )
-
-    def _usd_equivalent(self, payment: Payment, now: datetime) -> Money:
-        """The instructed amount in USD at the debtor's bank's rate, for quotas and rules."""
-        sold = payment.instructed_amount
-        if sold.currency.code == "USD":
-            return sold
-        return self.corridor.desk.quote(payment.debtor_agent, sold, "USD", now).bought
-
-    def _reserve(self, record: PaymentRecord, *, save: bool = True) -> PaymentRecord:
-        plan = plan_of(record)
-        failed = self._apply(reserve(record.payment.uetr, plan), "reserve")
-        if failed is None:
-            return self._step(record, S.RESERVED, detail=f"{len(plan.legs)} legs held", save=save)
-        index, result = failed
-        leg = plan.legs[index]
-        banks = {settlement(bic, leg.currency) for bic in record.settlement["route"]}
-        if result is CreateTransferResult.EXCEEDS_CREDITS and leg.debit in banks:
-            if record.status is S.QUEUED:
-                return record  # still short: stays where it is in the queue
-            return self._step(
-                record,
-                S.QUEUED,
-                reason="AM04",
-                detail=f"{leg.what}: short of liquidity",
-                hop=leg.hop,
-                save=save,
-            )
-        reason = "AM04" if result is CreateTransferResult.EXCEEDS_CREDITS else "MS03"
-        return self._step(
-            record, S.REJECTED, reason=reason, detail=f"{leg.what}: {result}", save=save
-        )
-
-    def _settle(self, record: PaymentRecord, *, save: bool = True) -> PaymentRecord:
-        info = record.settlement
-        due = date.fromisoformat(info["value_date"]) if info.get("value_date") else None
-        if due is not None and due > self.clock().date():
-            return record  # reserved until its value date; settle_due posts it then
-        plan = plan_of(record)
-        failed = self._apply(finish(record.payment.uetr, plan, post=True), "post")
-        if failed is not None:
-            raise LifecycleError(f"posting {record.payment.uetr} failed: {failed}")
-        return self._step(record, S.SETTLED, detail=f"credited {info['credited']}", save=save)
-
-    def _apply(self, transfers: list[Any], what: str) -> tuple[int, CreateTransferResult] | None:
-        """Apply one linked chain; None when it took, else the first leg that failed."""
-        results = self.ledger.create_transfers(transfers)
-        for index, result in enumerate(results):
-            if result not in _OK and result is not CreateTransferResult.LINKED_EVENT_FAILED:
-                return index, result
-        return None
+        self._record([work])
+        return work.now
 
 
-def _facts(payment: Payment, at: datetime, usd: Money) -> PaymentFacts:
-    """What the limits and monitoring rules know of a payment (the client is its debtor
-    account)."""
-    return PaymentFacts(
-        reference=payment.uetr,
-        client_id=payment.debtor.account,
-        client_kind=ClientKind.INDIVIDUAL if payment.debtor.individual else ClientKind.CORPORATE,
-        client_residence=payment.debtor.country,
-        booked_at=at,
-        amount=payment.instructed_amount,
-        amount_usd=usd,
-        debtor_country=payment.debtor.country,
-        creditor_country=payment.creditor.country,
-        agent_countries=tuple(bic[4:6] for bic in (payment.debtor_agent, payment.creditor_agent)),
-        purpose=payment.purpose_code or None,
-        mainland_individual_fx_purchase=mainland_fx_purchase(payment),
+def _advance(
+    record: PaymentRecord,
+    to: PaymentStatus,
+    at: datetime,
+    actor: str,
+    *,
+    reason: str = "",
+    detail: str = "",
+    hop: int | None = None,
+) -> PaymentRecord:
+    life = record.lifecycle.advance(to, at, actor, reason=reason, detail=detail, hop=hop)
+    return record.moved(life)
+
+
+def _settled(record: PaymentRecord, at: datetime, actor: str) -> PaymentRecord:
+    return _advance(
+        record, S.SETTLED, at, actor, detail=f"credited {record.settlement['credited']}"
     )
 
 
-def _reason_of(exc: Exception) -> str:
-    if isinstance(exc, FxError):
-        return "CURR" if "currency" in type(exc).__name__.lower() else "MS03"
-    if isinstance(exc, FeeError):
-        return "AM09"
-    return "AGNT"
+def _give_back(
+    connection: Connection, record: PaymentRecord, taken: Iterable[dict[str, Any]] | None = None
+) -> None:
+    """Give back the limits `record` took (all it keeps in its settlement, or `taken`)."""
+    for kept in record.settlement.get("limits", []) if taken is None else taken:
+        repository.give_back_limit(
+            connection,
+            record.payment.debtor.account,
+            kept["kind"],
+            kept["period"],
+            kept["amount_minor"],
+        )
+
+
+def _parties(payment: Payment) -> screening.PaymentParties:
+    return screening.PaymentParties(
+        payment_ref=payment.uetr,
+        debtor=screening.Party(payment.debtor.name, payment.debtor.country),
+        creditor=screening.Party(payment.creditor.name, payment.creditor.country),
+        debtor_agent=screening.Agent(payment.debtor_agent),
+        creditor_agent=screening.Agent(payment.creditor_agent),
+        intermediary_agents=tuple(screening.Agent(b) for b in payment.intermediary_agents),
+        remittance=payment.remittance,
+    )
+
+
+def _due(record: PaymentRecord, today: date) -> bool:
+    value_date = record.settlement.get("value_date")
+    return value_date is None or date.fromisoformat(value_date) <= today
+
+
+def _batches(chains: Sequence[list[Transfer]]) -> list[list[list[Transfer]]]:
+    """Chains grouped into ledger batches of at most BATCH_MAX transfers, none split."""
+    groups: list[list[list[Transfer]]] = []
+    size = BATCH_MAX + 1
+    for chain in chains:
+        if size + len(chain) > BATCH_MAX:
+            groups.append([])
+            size = 0
+        groups[-1].append(chain)
+        size += len(chain)
+    return groups
+
+
+def _first_failure(
+    results: Sequence[CreateTransferResult],
+) -> tuple[int, CreateTransferResult] | None:
+    for index, result in enumerate(results):
+        if result not in _OK and result is not CreateTransferResult.LINKED_EVENT_FAILED:
+            return index, result
+    return None
 
 
 __all__ = [

@@ -85,6 +85,7 @@ REASONS: dict[str, str] = {
     "AM05": "duplication",
     "AM09": "wrong amount",
     "AM12": "invalid amount",
+    "AM14": "amount exceeds the limits agreed between bank and client",
     "BE01": "creditor name inconsistent with the account",
     "CURR": "incorrect currency",
     "CUST": "requested by the customer",

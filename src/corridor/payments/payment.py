@@ -61,6 +61,9 @@ class Payment:
     """Unstructured remittance information (Ustrd), at most 140 characters."""
     creditor_reference: str = ""
     """Structured remittance: the creditor's reference (e.g. an ISO 11649 RF reference)."""
+    fx_quote_id: str = ""
+    """The FX quote the debtor dealt on beforehand (pain.001 `XchgRateInf/CtrctId`), if
+    any: the payment converts at its rate, once, before it expires."""
 
     @property
     def cross_currency(self) -> bool:
@@ -145,6 +148,10 @@ def check_payment(payment: Payment, *, today: date | None = None) -> list[Proble
         problem("purpose_code", "is required for CNY credited in the mainland", "RR05")
     if len(payment.remittance) > MAX_NAME:
         problem("remittance", f"at most {MAX_NAME} characters", "FF01")
+    if payment.fx_quote_id and not payment.cross_currency:
+        problem("fx_quote_id", "names an FX quote, but the payment is in one currency", "CURR")
+    if len(payment.fx_quote_id) > MAX_ID:
+        problem("fx_quote_id", f"at most {MAX_ID} characters", "FF01")
     if today is not None and payment.requested_execution_date < today:
         problem("requested_execution_date", f"is before today ({today})", "DT01")
     return problems
@@ -169,6 +176,7 @@ def payment_to_dict(payment: Payment) -> dict[str, object]:
         "purpose_code": payment.purpose_code,
         "remittance": payment.remittance,
         "creditor_reference": payment.creditor_reference,
+        "fx_quote_id": payment.fx_quote_id,
     }
 
 
@@ -190,6 +198,7 @@ def payment_from_dict(data: dict[str, Any]) -> Payment:
         purpose_code=data["purpose_code"],
         remittance=data["remittance"],
         creditor_reference=data["creditor_reference"],
+        fx_quote_id=data.get("fx_quote_id", ""),
     )
 
 

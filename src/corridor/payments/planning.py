@@ -11,12 +11,13 @@ pays the settlement currency out, so a bank short of the currency cannot send it
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, ROUND_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from corridor.calendar import CalendarError, next_business_day_everywhere, value_date
-from corridor.fx import FxDesk
+from corridor.fx import FxDesk, Quote
 from corridor.money import Money
 from corridor.payments.accounts import TransferCode, client_account
 from corridor.payments.fees import ChargeBearer, FeeTable, apply_charges
@@ -32,11 +33,19 @@ RETURN_ROUNDING = ROUND_HALF_EVEN
 
 
 def plan_payment(
-    payment: Payment, directory: Directory, fees: FeeTable, desk: FxDesk, now: datetime
+    payment: Payment,
+    directory: Directory,
+    fees: FeeTable,
+    desk: FxDesk,
+    now: datetime,
+    *,
+    held: Quote | None = None,
 ) -> tuple[Plan, dict[str, Any]]:
     """The legs that settle `payment` and what the tracker shows of them: the route, the
     FX deal, every fee by hop, the amounts debited and credited, the value date.
 
+    A cross-currency payment converts on `held`, the quote its debtor dealt on
+    beforehand, when it names one; else on a quote the desk makes now.
     Raises FxError, FeeError or ReferenceDataError when it cannot be priced.
     """
 
@@ -74,7 +83,7 @@ def plan_payment(
         own = fees.schedule(agents[0], origin, destination, sold.currency.code)
         own_fee = own.fee_for(sold)
         principal = sold - own_fee if bearer is ChargeBearer.CRED else sold
-        quote = desk.quote(agents[0], principal, bought_ccy, now)
+        quote = held if held is not None else desk.quote(agents[0], principal, bought_ccy, now)
         conversion = quote.convert(principal, now)
         downstream = fees.for_chain(agents[1:], origin, destination, bought_ccy)
         flowing = apply_charges(
@@ -135,6 +144,7 @@ def plan_payment(
             "reference_rate": str(quote.reference.rate),
             "rate_date": quote.reference.rate_date.isoformat(),
             "spread_bps": str(quote.spread_bps),
+            "quoted": "held by the debtor" if held is not None else "dealt on receipt",
         }
         info["debited"] = str(
             sold
@@ -222,14 +232,20 @@ def plan_payment(
     info.setdefault("debited", str(flowing.debited))
     info["credited"] = str(flowing.credited)
     try:
-        countries = sorted({first.country, directory.institution(payment.creditor_agent).country})
-        due = value_date(now, bought_ccy, countries)
+        countries = tuple(sorted({origin, destination}))
+        due = _value_date(now, bought_ccy, countries)
         if payment.requested_execution_date > due:  # asked for a later day: that day
             due = next_business_day_everywhere(countries, payment.requested_execution_date)
         info["value_date"] = due.isoformat()
     except CalendarError as exc:
         info["value_date_note"] = str(exc)
     return Plan(tuple(legs)), info
+
+
+@lru_cache(maxsize=1024)
+def _value_date(now: datetime, currency: str, countries: tuple[str, ...]) -> date:
+    """`value_date`, remembered: a batch prices many payments at one instant."""
+    return value_date(now, currency, countries)
 
 
 def _identifier(directory: Directory, account: str) -> str:

@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import lru_cache
 from typing import ClassVar
 
 from schwifty import BIC, IBAN
@@ -28,6 +29,7 @@ from schwifty.exceptions import (
     SchwiftyException,
 )
 
+from corridor.compliance.limits import ClientLimits
 from corridor.money import Currency, Money, MoneyError, currency
 
 MAX_NAME = 140  # ISO 20022 Max140Text: institution and party names
@@ -106,6 +108,12 @@ def parse_bic(value: str, *, field: str = "bic") -> str:
     """
     if not isinstance(value, str):
         raise InvalidBicError(field, f"{value!r} is not a BIC: expected text")
+    return _checked_bic(value, field)
+
+
+# Every payment names its banks several times over; a BIC checked once stays checked.
+@lru_cache(maxsize=4096)
+def _checked_bic(value: str, field: str) -> str:
     try:
         bic = BIC(value, enforce_swift_compliance=True)
     except InvalidLength:
@@ -527,6 +535,8 @@ class Client:
     client_id: str
     name: str
     accounts: tuple[ClientAccount, ...]
+    limits: ClientLimits | None = None
+    """The client's own daily and annual limits, if the bank set any."""
 
     def __post_init__(self) -> None:
         cid = self.client_id
@@ -573,6 +583,11 @@ class Directory:
         self._offices: dict[str, list[str]] = {}  # BIC8 -> BIC11s
         self._accounts: dict[tuple[str, str, str], Correspondent] = {}
         self._clients: dict[str, Client] = {}
+        # Looked up for every payment: the account holders by identifier, and the routes
+        # found so far (forgotten whenever an account is added, which can change them).
+        self._holders: dict[str, tuple[Client, ClientAccount]] = {}
+        self._routes: dict[tuple[str, str, str, int], list[Hop]] = {}
+        self._named: dict[str, Institution] = {}  # BIC as given → the bank it names
         for institution in institutions:
             self.add_institution(institution)
         for account in correspondents:
@@ -587,6 +602,7 @@ class Directory:
             raise DuplicateReferenceError("bic", f"{institution.bic} is already registered")
         self._institutions[key] = institution
         self._offices.setdefault(institution.bic8, []).append(key)
+        self._named.clear()
 
     def add_correspondent(self, account: Correspondent) -> Correspondent:
         """Register a correspondent account between two registered banks that both hold its
@@ -610,6 +626,7 @@ class Directory:
             )
         registered = replace(account, servicer_bic=servicer.bic, owner_bic=owner.bic)
         self._accounts[key] = registered
+        self._routes.clear()
         return registered
 
     def add_client(self, client: Client) -> None:
@@ -624,6 +641,9 @@ class Directory:
                     f"{bank.bic} does not hold {account.currency.code}",
                 )
         self._clients[client.client_id] = client
+        for account in client.accounts:
+            # The first client listed with an identifier holds it (as a scan would find).
+            self._holders.setdefault(account.identifier, (client, account))
 
     @property
     def institutions(self) -> tuple[Institution, ...]:
@@ -637,6 +657,14 @@ class Directory:
 
     def institution(self, bic: str, *, field: str = "bic") -> Institution:
         """The registered bank a BIC8 or BIC11 names (see the class docstring)."""
+        named = self._named.get(bic)
+        if named is not None:
+            return named
+        found = self._find(bic, field)
+        self._named[bic] = found
+        return found
+
+    def _find(self, bic: str, field: str) -> Institution:
         compact = parse_bic(bic, field=field)
         found = self._institutions.get(bic11(compact))
         if found is not None:
@@ -654,11 +682,9 @@ class Directory:
 
     def account_holder(self, identifier: str) -> tuple[Client, ClientAccount]:
         """The client holding the account with this IBAN or number, and that account."""
-        wanted = _SEPARATORS.sub("", identifier).upper()
-        for client in self._clients.values():
-            for account in client.accounts:
-                if account.identifier == wanted:
-                    return client, account
+        found = self._holders.get(_SEPARATORS.sub("", identifier).upper())
+        if found is not None:
+            return found
         raise UnknownClientError("account", f"no client holds the account {identifier!r}")
 
     def client(self, client_id: str) -> Client:
@@ -699,6 +725,23 @@ class Directory:
         goal = self.institution(creditor_agent_bic, field="creditor_agent_bic")
         if start.bic11 == goal.bic11:
             return []
+        key = (start.bic11, goal.bic11, ccy.code, max_intermediaries)
+        if amount is None and key in self._routes:
+            return list(self._routes[key])
+        hops = self._search(start, goal, ccy, amount, max_intermediaries)
+        if amount is None:
+            self._routes[key] = hops
+        return list(hops)
+
+    def _search(
+        self,
+        start: Institution,
+        goal: Institution,
+        ccy: Currency,
+        amount: Money | None,
+        max_intermediaries: int,
+    ) -> list[Hop]:
+        """Breadth-first through the correspondent accounts (see `route`)."""
         links = self._links(ccy, amount)
         came_from: dict[str, tuple[str, Correspondent]] = {}
         depth = {start.bic11: 0}

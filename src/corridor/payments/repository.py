@@ -7,14 +7,18 @@ connection of the unit of work its caller owns.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from decimal import ROUND_CEILING, ROUND_FLOOR
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from corridor.money import Money
+from corridor.compliance.aml_rules import Lookback
+from corridor.money import Money, MoneyError
 from corridor.payments.lifecycle import Lifecycle, PaymentStatus, TrackerEvent
 from corridor.payments.payment import (
     Payment,
@@ -32,6 +36,7 @@ payments_table = sa.Table(
     sa.Column("end_to_end_id", sa.String(35)),
     sa.Column("debtor_account", sa.String(34)),
     sa.Column("instructed", sa.String(40)),
+    sa.Column("instructed_minor", sa.BigInteger),
     sa.Column("currency", sa.String(3)),
     sa.Column("usd_equivalent", sa.String(40)),
     sa.Column("mainland_fx", sa.Boolean),
@@ -40,8 +45,39 @@ payments_table = sa.Table(
     sa.Column("priority", sa.Integer),
     sa.Column("received_at", sa.String(32)),
     sa.Column("updated_at", sa.String(32)),
+    sa.Column("value_date", sa.String(10)),
+    sa.Column("waiting_on", sa.String(32)),
+    sa.Column("queue_place", sa.BigInteger),
     sa.Column("instruction", sa.Text),
     sa.Column("settlement", sa.Text),
+)
+usage_table = sa.Table(
+    "client_limit_usage",
+    _metadata,
+    sa.Column("client_account", sa.String(34), primary_key=True),
+    sa.Column("kind", sa.String(32), primary_key=True),
+    sa.Column("period", sa.String(10), primary_key=True),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("used_minor", sa.BigInteger),
+    sa.Column("limit_minor", sa.BigInteger),
+)
+quotes_table = sa.Table(
+    "fx_quotes",
+    _metadata,
+    sa.Column("quote_id", sa.String(36), primary_key=True),
+    sa.Column("institution", sa.String(11)),
+    sa.Column("sell_currency", sa.String(3)),
+    sa.Column("sell_minor", sa.BigInteger),
+    sa.Column("buy_currency", sa.String(3)),
+    sa.Column("bought_minor", sa.BigInteger),
+    sa.Column("customer_rate", sa.String(40)),
+    sa.Column("reference_rate", sa.String(40)),
+    sa.Column("rate_date", sa.String(10)),
+    sa.Column("spread_bps", sa.String(20)),
+    sa.Column("rounding", sa.String(20)),
+    sa.Column("quoted_at", sa.String(32)),
+    sa.Column("expires_at", sa.String(32)),
+    sa.Column("dealt_by", sa.String(36)),
 )
 events_table = sa.Table(
     "payment_events",
@@ -73,76 +109,158 @@ class PaymentRecord:
         """Where the payment stands."""
         return self.lifecycle.status
 
-
-def find_existing(
-    connection: Connection, payment: Payment, idempotency_key: str | None
-) -> str | None:
-    """The UETR of a payment already received for this instruction: the same idempotency
-    key, or the same sending bank and end-to-end id."""
-    same = sa.and_(
-        payments_table.c.debtor_agent == payment.debtor_agent,
-        payments_table.c.end_to_end_id == payment.end_to_end_id,
-    )
-    condition = (
-        same
-        if idempotency_key is None
-        else sa.or_(same, payments_table.c.idempotency_key == idempotency_key)
-    )
-    row = connection.execute(sa.select(payments_table.c.uetr).where(condition)).first()
-    return None if row is None else str(row.uetr)
+    def moved(
+        self, lifecycle: Lifecycle, settlement: dict[str, Any] | None = None
+    ) -> PaymentRecord:
+        """The same payment with a new lifecycle (and settlement, when given)."""
+        return PaymentRecord(
+            self.payment,
+            lifecycle,
+            self.settlement if settlement is None else settlement,
+            self.idempotency_key,
+            self.priority,
+        )
 
 
-def insert(connection: Connection, record: PaymentRecord) -> None:
-    """Store a new payment with its events so far."""
-    first = record.lifecycle.events[0].at.isoformat()
-    connection.execute(
-        payments_table.insert(),
-        [
-            {
-                "uetr": record.payment.uetr,
-                "debtor_agent": record.payment.debtor_agent,
-                "end_to_end_id": record.payment.end_to_end_id,
-                "debtor_account": record.payment.debtor.account,
-                "instructed": str(record.payment.instructed_amount.amount),
-                "currency": record.payment.instructed_amount.currency.code,
-                "usd_equivalent": record.settlement.get("usd_equivalent"),
-                "mainland_fx": mainland_fx_purchase(record.payment),
-                "idempotency_key": record.idempotency_key,
-                "status": record.status.value,
-                "priority": record.priority,
-                "received_at": first,
-                "updated_at": record.lifecycle.events[-1].at.isoformat(),
-                "instruction": json.dumps(payment_to_dict(record.payment), ensure_ascii=False),
-                "settlement": json.dumps(record.settlement, ensure_ascii=False),
-            }
-        ],
-    )
-    _insert_events(connection, record.payment.uetr, record.lifecycle.events, 0)
+def existing_for(
+    connection: Connection,
+    payments: Sequence[Payment],
+    idempotency_keys: Sequence[str | None],
+) -> dict[int, str]:
+    """For each instruction already received (same idempotency key, or the same sending
+    bank and end-to-end id), its position in `payments` → the stored payment's UETR."""
+    found: dict[int, str] = {}
+    columns = payments_table.c
+    by_instruction = {(p.debtor_agent, p.end_to_end_id): i for i, p in enumerate(payments)}
+    agents = sorted({agent for agent, _ in by_instruction})
+    ids = sorted({e2e for _, e2e in by_instruction})
+    for chunk in _chunks(ids):
+        query = sa.select(columns.uetr, columns.debtor_agent, columns.end_to_end_id).where(
+            columns.debtor_agent.in_(agents), columns.end_to_end_id.in_(chunk)
+        )
+        for row in connection.execute(query):
+            position = by_instruction.get((row.debtor_agent, row.end_to_end_id))
+            if position is not None:
+                found[position] = str(row.uetr)
+    by_key = {key: i for i, key in enumerate(idempotency_keys) if key is not None}
+    for chunk in _chunks(sorted(by_key)):
+        query = sa.select(columns.uetr, columns.idempotency_key).where(
+            columns.idempotency_key.in_(chunk)
+        )
+        for keyed in connection.execute(query):
+            found.setdefault(by_key[keyed.idempotency_key], str(keyed.uetr))
+    return found
 
 
-def update(connection: Connection, before: PaymentRecord, after: PaymentRecord) -> None:
-    """Store what changed from `before` to `after`: status, settlement, new events.
+def _chunks(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def _row(record: PaymentRecord) -> dict[str, Any]:
+    payment = record.payment
+    amount = payment.instructed_amount
+    return {
+        "uetr": payment.uetr,
+        "debtor_agent": payment.debtor_agent,
+        "end_to_end_id": payment.end_to_end_id,
+        "debtor_account": payment.debtor.account,
+        "instructed": str(amount.amount),
+        "instructed_minor": _minor_or_none(amount),
+        "currency": amount.currency.code,
+        "usd_equivalent": record.settlement.get("usd_equivalent"),
+        "mainland_fx": mainland_fx_purchase(payment),
+        "idempotency_key": record.idempotency_key,
+        "status": record.status.value,
+        "priority": record.priority,
+        "received_at": record.lifecycle.events[0].at.isoformat(),
+        "updated_at": record.lifecycle.events[-1].at.isoformat(),
+        "value_date": record.settlement.get("value_date"),
+        "waiting_on": record.settlement.get("waiting_on"),
+        "queue_place": record.settlement.get("queue_place"),
+        "instruction": json.dumps(payment_to_dict(payment), ensure_ascii=False),
+        "settlement": json.dumps(record.settlement, ensure_ascii=False),
+    }
+
+
+def _minor_or_none(amount: Money) -> int | None:
+    """Minor units, or None for an instruction rejected for its amount's precision."""
+    try:
+        return amount.to_minor_units()
+    except MoneyError:
+        return None
+
+
+def insert(connection: Connection, records: Sequence[PaymentRecord]) -> None:
+    """Store new payments with their events so far (one statement per table)."""
+    if not records:
+        return
+    connection.execute(payments_table.insert(), [_row(r) for r in records])
+    _insert_events(connection, [(r.payment.uetr, r.lifecycle.events, 0) for r in records])
+
+
+def update(connection: Connection, changes: Sequence[tuple[PaymentRecord, PaymentRecord]]) -> None:
+    """Store what changed from each `before` to its `after`: status, settlement (only
+    when it changed), new events.
 
     Guarded by the status `before` had, so two writers cannot both move one payment on:
-    the second one's update matches no row and raises StalePaymentError.
+    if any update matches no row, StalePaymentError is raised (and the caller's
+    transaction rolls back whole).
     """
-    changed = connection.execute(
-        payments_table.update()
-        .where(payments_table.c.uetr == after.payment.uetr)
-        .where(payments_table.c.status == before.status.value)
-        .values(
-            status=after.status.value,
-            updated_at=after.lifecycle.events[-1].at.isoformat(),
-            settlement=json.dumps(after.settlement, ensure_ascii=False),
-            usd_equivalent=after.settlement.get("usd_equivalent"),
-        )
-    ).rowcount
-    if changed != 1:
+    if not changes:
+        return
+    columns = payments_table.c
+    guard = sa.and_(columns.uetr == sa.bindparam("k_uetr"), columns.status == sa.bindparam("k_was"))
+    moved: dict[str, Any] = {
+        "status": sa.bindparam("v_status"),
+        "updated_at": sa.bindparam("v_updated_at"),
+    }
+    resettled = moved | {
+        "settlement": sa.bindparam("v_settlement"),
+        "usd_equivalent": sa.bindparam("v_usd_equivalent"),
+        "value_date": sa.bindparam("v_value_date"),
+        "waiting_on": sa.bindparam("v_waiting_on"),
+        "queue_place": sa.bindparam("v_queue_place"),
+    }
+    plain: list[dict[str, Any]] = []
+    settled: list[dict[str, Any]] = []
+    for before, after in changes:
+        row: dict[str, Any] = {
+            "k_uetr": after.payment.uetr,
+            "k_was": before.status.value,
+            "v_status": after.status.value,
+            "v_updated_at": after.lifecycle.events[-1].at.isoformat(),
+        }
+        if after.settlement is before.settlement:
+            plain.append(row)
+        else:
+            row["v_settlement"] = json.dumps(after.settlement, ensure_ascii=False)
+            row["v_usd_equivalent"] = after.settlement.get("usd_equivalent")
+            row["v_value_date"] = after.settlement.get("value_date")
+            row["v_waiting_on"] = after.settlement.get("waiting_on")
+            row["v_queue_place"] = after.settlement.get("queue_place")
+            settled.append(row)
+    changed = 0
+    for rows, values in ((plain, moved), (settled, resettled)):
+        if rows:
+            statement = payments_table.update().where(guard).values(**values)
+            changed += connection.execute(statement, rows).rowcount
+    if changed != len(changes):
+        stale = ", ".join(after.payment.uetr for _, after in changes[:3])
         raise StalePaymentError(
-            f"payment {after.payment.uetr} is no longer {before.status}: look again and retry"
+            f"{len(changes) - changed} of {len(changes)} payments ({stale} …) are no longer"
+            " where they were read: look again and retry"
         )
-    new = after.lifecycle.events[len(before.lifecycle.events) :]
-    _insert_events(connection, after.payment.uetr, new, len(before.lifecycle.events))
+    _insert_events(
+        connection,
+        [
+            (
+                after.payment.uetr,
+                after.lifecycle.events[len(before.lifecycle.events) :],
+                len(before.lifecycle.events),
+            )
+            for before, after in changes
+        ],
+    )
 
 
 class StalePaymentError(RuntimeError):
@@ -150,56 +268,69 @@ class StalePaymentError(RuntimeError):
 
 
 def _insert_events(
-    connection: Connection, uetr: str, events: tuple[TrackerEvent, ...], first_seq: int
+    connection: Connection, batches: Sequence[tuple[str, tuple[TrackerEvent, ...], int]]
 ) -> None:
-    if not events:
-        return
-    connection.execute(
-        events_table.insert(),
-        [
-            {
-                "uetr": uetr,
-                "seq": first_seq + i,
-                "status": e.status.value,
-                "at": e.at.isoformat(),
-                "actor": e.actor,
-                "iso_status": e.iso_status,
-                "reason": e.reason,
-                "detail": e.detail,
-                "hop": e.hop,
-            }
-            for i, e in enumerate(events)
-        ],
-    )
+    rows = [
+        {
+            "uetr": uetr,
+            "seq": first_seq + i,
+            "status": e.status.value,
+            "at": e.at.isoformat(),
+            "actor": e.actor,
+            "iso_status": e.iso_status,
+            "reason": e.reason,
+            "detail": e.detail,
+            "hop": e.hop,
+        }
+        for uetr, events, first_seq in batches
+        for i, e in enumerate(events)
+    ]
+    if rows:
+        connection.execute(events_table.insert(), rows)
 
 
 def load(connection: Connection, uetr: str) -> PaymentRecord | None:
     """The stored payment with this UETR, or None."""
-    row = connection.execute(sa.select(payments_table).where(payments_table.c.uetr == uetr)).first()
-    if row is None:
-        return None
-    rows = connection.execute(
-        sa.select(events_table).where(events_table.c.uetr == uetr).order_by(events_table.c.seq)
-    ).all()
-    events = tuple(
-        TrackerEvent(
-            PaymentStatus(r.status),
-            datetime.fromisoformat(r.at),
-            r.actor,
-            r.iso_status,
-            r.reason,
-            r.detail,
-            r.hop,
+    return load_many(connection, [uetr]).get(uetr)
+
+
+def load_many(connection: Connection, uetrs: Sequence[str]) -> dict[str, PaymentRecord]:
+    """The stored payments with these UETRs, by UETR (those not stored are left out)."""
+    rows: dict[str, Any] = {}
+    events: dict[str, list[TrackerEvent]] = {}
+    for chunk in _chunks(list(dict.fromkeys(uetrs))):
+        for row in connection.execute(
+            sa.select(payments_table).where(payments_table.c.uetr.in_(chunk))
+        ):
+            rows[row.uetr] = row
+            events[row.uetr] = []
+        query = (
+            sa.select(events_table)
+            .where(events_table.c.uetr.in_(chunk))
+            .order_by(events_table.c.uetr, events_table.c.seq)
         )
-        for r in rows
-    )
-    return PaymentRecord(
-        payment_from_dict(json.loads(row.instruction)),
-        Lifecycle(events),
-        json.loads(row.settlement),
-        row.idempotency_key,
-        int(row.priority),
-    )
+        for r in connection.execute(query):
+            events[r.uetr].append(
+                TrackerEvent(
+                    PaymentStatus(r.status),
+                    datetime.fromisoformat(r.at),
+                    r.actor,
+                    r.iso_status,
+                    r.reason,
+                    r.detail,
+                    r.hop,
+                )
+            )
+    return {
+        uetr: PaymentRecord(
+            payment_from_dict(json.loads(row.instruction)),
+            Lifecycle(tuple(events[uetr])),
+            json.loads(row.settlement),
+            row.idempotency_key,
+            int(row.priority),
+        )
+        for uetr, row in rows.items()
+    }
 
 
 def in_status(connection: Connection, status: PaymentStatus, limit: int = 10_000) -> list[str]:
@@ -213,63 +344,255 @@ def in_status(connection: Connection, status: PaymentStatus, limit: int = 10_000
     return [str(uetr) for uetr in connection.execute(query).scalars()]
 
 
+def waiting_on(connection: Connection) -> dict[int, int]:
+    """Bank accounts queued payments wait on (ledger ids) → the highest priority waiting."""
+    columns = payments_table.c
+    query = (
+        sa.select(columns.waiting_on, sa.func.max(columns.priority))
+        .where(columns.status == PaymentStatus.QUEUED.value, columns.waiting_on.is_not(None))
+        .group_by(columns.waiting_on)
+    )
+    return {int(account, 16): int(top) for account, top in connection.execute(query)}
+
+
+def last_queue_place(connection: Connection) -> int:
+    """The place in the queue given last (0 when none was): the next go after it."""
+    found = connection.execute(sa.select(sa.func.max(payments_table.c.queue_place))).scalar()
+    return 0 if found is None else int(found)
+
+
 def queued(connection: Connection, limit: int = 1000) -> list[str]:
     """UETRs of the payments waiting for liquidity: higher priority first, then first in."""
+    columns = payments_table.c
     query = (
-        sa.select(payments_table.c.uetr)
-        .where(payments_table.c.status == PaymentStatus.QUEUED.value)
-        .order_by(payments_table.c.priority.desc(), payments_table.c.received_at)
+        sa.select(columns.uetr)
+        .where(columns.status == PaymentStatus.QUEUED.value)
+        .order_by(columns.priority.desc(), columns.queue_place, columns.received_at)
         .limit(limit)
     )
     return [str(uetr) for uetr in connection.execute(query).scalars()]
 
 
-COUNTING = (PaymentStatus.RESERVED, PaymentStatus.SETTLED, PaymentStatus.QUEUED)
-"""Payments that count against a client's quota: on their way or settled (a returned,
-cancelled or rejected one gave its amount back, or never took it)."""
+COUNTING = frozenset(
+    {PaymentStatus.PRICED, PaymentStatus.QUEUED, PaymentStatus.RESERVED, PaymentStatus.SETTLED}
+)
+"""Payments that count against a client's limits and in its monitoring history: priced
+and on their way, or settled (a returned, cancelled or rejected one gave its amount back,
+or never took it)."""
 
 
 @dataclass(frozen=True, slots=True)
 class CountingPayment:
-    """What a quota or a monitoring rule reads of an earlier payment."""
+    """What a monitoring rule reads of an earlier payment."""
 
     uetr: str
+    debtor_account: str
     received_at: datetime
     instructed: Money
     usd_equivalent: Money
     mainland_fx: bool
 
 
-def counting_since(
-    connection: Connection, debtor_account: str, since: datetime
-) -> list[CountingPayment]:
-    """The debtor account's payments that count (COUNTING) received since `since`, with
-    a USD equivalent: what its quota and the monitoring rules sum."""
+def history(
+    connection: Connection,
+    debtor_accounts: Sequence[str],
+    now: datetime,
+    lookback: Lookback,
+) -> dict[str, list[CountingPayment]]:
+    """Per debtor account, its payments that count (COUNTING) which the monitoring rules
+    can take into account at `now` (see `Lookback`): every one received within
+    `lookback.recent`, and those within `lookback.banded` whose instructed amount lies in
+    one of its bands. Narrowed in SQL, so a busy client's week is not read back whole."""
     columns = payments_table.c
-    query = (
-        sa.select(
+    recent = columns.received_at >= (now - lookback.recent).isoformat()
+    bands = [
+        sa.and_(
+            columns.currency == floor.currency.code,
+            columns.instructed_minor >= floor.to_minor_units(ROUND_FLOOR),
+            columns.instructed_minor < threshold.to_minor_units(ROUND_CEILING),
+        )
+        for floor, threshold in lookback.bands
+    ]
+    wanted = recent
+    if bands and lookback.banded > timedelta(0):
+        banded = columns.received_at >= (now - lookback.banded).isoformat()
+        wanted = sa.or_(recent, sa.and_(banded, sa.or_(*bands)))
+    out: dict[str, list[CountingPayment]] = {account: [] for account in debtor_accounts}
+    for chunk in _chunks(sorted(out)):
+        query = sa.select(
             columns.uetr,
+            columns.debtor_account,
             columns.received_at,
             columns.instructed,
             columns.currency,
             columns.usd_equivalent,
             columns.mainland_fx,
+        ).where(
+            columns.debtor_account.in_(chunk),
+            columns.status.in_([s.value for s in COUNTING]),
+            columns.usd_equivalent.is_not(None),
+            wanted,
         )
-        .where(columns.debtor_account == debtor_account)
-        .where(columns.received_at >= since.isoformat())
-        .where(columns.status.in_([s.value for s in COUNTING]))
-        .where(columns.usd_equivalent.is_not(None))
+        for row in connection.execute(query):
+            out[row.debtor_account].append(
+                CountingPayment(
+                    str(row.uetr),
+                    row.debtor_account,
+                    datetime.fromisoformat(row.received_at),
+                    Money.of(row.instructed, row.currency),
+                    Money.of(row.usd_equivalent, "USD"),
+                    bool(row.mainland_fx),
+                )
+            )
+    return out
+
+
+def due(connection: Connection, on: date, limit: int = 10_000) -> list[str]:
+    """UETRs of the reserved payments whose value date is `on` or earlier (or that have
+    none), first received first."""
+    columns = payments_table.c
+    query = (
+        sa.select(columns.uetr)
+        .where(columns.status == PaymentStatus.RESERVED.value)
+        .where(sa.or_(columns.value_date.is_(None), columns.value_date <= on.isoformat()))
+        .order_by(columns.received_at, columns.uetr)
+        .limit(limit)
+    )
+    return [str(uetr) for uetr in connection.execute(query).scalars()]
+
+
+# -- what clients used of their limits -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LimitUsage:
+    """A client account's use of one limit in one period, in minor units of `currency`."""
+
+    client_account: str
+    kind: str
+    period: str
+    currency: str
+    used_minor: int
+
+
+def take_limit(
+    connection: Connection,
+    client_account: str,
+    kind: str,
+    period: str,
+    currency: str,
+    amount_minor: int,
+    limit_minor: int,
+) -> int | None:
+    """Take `amount_minor` of a limit, if it stays within `limit_minor`: one guarded
+    UPDATE, so two writers can never both spend the last of it. Returns None when taken,
+    else what was already used (the caller explains the breach)."""
+    _ensure_usage(connection, client_account, kind, period, currency, limit_minor)
+    columns = usage_table.c
+    key = sa.and_(
+        columns.client_account == client_account, columns.kind == kind, columns.period == period
+    )
+    taken = connection.execute(
+        usage_table.update()
+        .where(key, columns.used_minor + amount_minor <= limit_minor)
+        .values(used_minor=columns.used_minor + amount_minor, limit_minor=limit_minor)
+    ).rowcount
+    if taken == 1:
+        return None
+    return int(connection.execute(sa.select(columns.used_minor).where(key)).scalar_one())
+
+
+def give_back_limit(
+    connection: Connection, client_account: str, kind: str, period: str, amount_minor: int
+) -> None:
+    """Give back what a payment took of a limit (it no longer counts)."""
+    columns = usage_table.c
+    connection.execute(
+        usage_table.update()
+        .where(
+            columns.client_account == client_account,
+            columns.kind == kind,
+            columns.period == period,
+        )
+        .values(used_minor=columns.used_minor - amount_minor)
+    )
+
+
+def _ensure_usage(
+    connection: Connection,
+    client_account: str,
+    kind: str,
+    period: str,
+    currency: str,
+    limit_minor: int,
+) -> None:
+    row = {
+        "client_account": client_account,
+        "kind": kind,
+        "period": period,
+        "currency": currency,
+        "used_minor": 0,
+        "limit_minor": limit_minor,
+    }
+    insert = (
+        postgresql.insert(usage_table)
+        if connection.dialect.name == "postgresql"
+        else sqlite.insert(usage_table)
+    )
+    connection.execute(insert.values(**row).on_conflict_do_nothing())
+
+
+def limit_usage(connection: Connection) -> list[LimitUsage]:
+    """Every client's use of every limit, as recorded."""
+    columns = usage_table.c
+    query = sa.select(usage_table).order_by(columns.client_account, columns.kind, columns.period)
+    return [
+        LimitUsage(r.client_account, r.kind, r.period, r.currency, int(r.used_minor))
+        for r in connection.execute(query)
+    ]
+
+
+def counting_settlements(connection: Connection) -> list[tuple[str, str, dict[str, Any]]]:
+    """(UETR, debtor account, settlement) of every payment that counts: what the limits'
+    recorded use must add up to."""
+    columns = payments_table.c
+    query = sa.select(columns.uetr, columns.debtor_account, columns.settlement).where(
+        columns.status.in_([s.value for s in COUNTING])
     )
     return [
-        CountingPayment(
-            str(row.uetr),
-            datetime.fromisoformat(row.received_at),
-            Money.of(row.instructed, row.currency),
-            Money.of(row.usd_equivalent, "USD"),
-            bool(row.mainland_fx),
-        )
-        for row in connection.execute(query)
+        (str(r.uetr), str(r.debtor_account), json.loads(r.settlement))
+        for r in connection.execute(query)
     ]
+
+
+# -- FX quotes offered to clients -----------------------------------------------------
+
+
+def insert_quote(connection: Connection, row: dict[str, Any]) -> None:
+    """Store a quote offered to a client (the columns of `fx_quotes`)."""
+    connection.execute(quotes_table.insert(), [row])
+
+
+def quotes_by_id(connection: Connection, quote_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The stored quotes with these ids, by id, as rows."""
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(set(quote_ids))):
+        query = sa.select(quotes_table).where(quotes_table.c.quote_id.in_(chunk))
+        for row in connection.execute(query).mappings():
+            found[row["quote_id"]] = dict(row)
+    return found
+
+
+def deal_quote(connection: Connection, quote_id: str, uetr: str) -> bool:
+    """Mark a quote dealt by payment `uetr`; False when another payment dealt on it."""
+    columns = quotes_table.c
+    done = connection.execute(
+        quotes_table.update()
+        .where(columns.quote_id == quote_id)
+        .where(sa.or_(columns.dealt_by.is_(None), columns.dealt_by == uetr))
+        .values(dealt_by=uetr)
+    ).rowcount
+    return bool(done == 1)
 
 
 def counts_by_status(connection: Connection) -> dict[str, int]:

@@ -16,6 +16,7 @@ rate the payment was dealt at.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from corridor.ledger import Transfer, TransferFlags
 from corridor.payments.accounts import AccountCode, TransferCode, bank_account, ledger_id
@@ -43,9 +44,16 @@ class Plan:
     fees: tuple[dict[str, object], ...] = field(default_factory=tuple)
 
 
+# Reserving computes a leg's id and posting computes it again (to name the hold).
+@lru_cache(maxsize=65_536)
 def leg_id(uetr: str, step: str, index: int) -> int:
     """The ledger id of leg `index` of a payment's `step` (reserve, post, void, return)."""
     return ledger_id("payment", uetr, step, index)
+
+
+_PENDING_LINKED = TransferFlags.PENDING | TransferFlags.LINKED
+_POST_LINKED = TransferFlags.POST_PENDING_TRANSFER | TransferFlags.LINKED
+_VOID_LINKED = TransferFlags.VOID_PENDING_TRANSFER | TransferFlags.LINKED
 
 
 def reserve(uetr: str, plan: Plan, timeout: int = 0) -> list[Transfer]:
@@ -59,7 +67,7 @@ def reserve(uetr: str, plan: Plan, timeout: int = 0) -> list[Transfer]:
             leg.amount,
             leg.currency,
             int(leg.code),
-            TransferFlags.PENDING | (TransferFlags.LINKED if i < last else TransferFlags.NONE),
+            _PENDING_LINKED if i < last else TransferFlags.PENDING,
             timeout=timeout,
         )
         for i, leg in enumerate(plan.legs)
@@ -68,16 +76,16 @@ def reserve(uetr: str, plan: Plan, timeout: int = 0) -> list[Transfer]:
 
 def finish(uetr: str, plan: Plan, *, post: bool) -> list[Transfer]:
     """Post (or void) every pending leg, as one linked chain."""
-    step, flag = (
-        ("post", TransferFlags.POST_PENDING_TRANSFER)
+    step, linked, alone = (
+        ("post", _POST_LINKED, TransferFlags.POST_PENDING_TRANSFER)
         if post
-        else ("void", TransferFlags.VOID_PENDING_TRANSFER)
+        else ("void", _VOID_LINKED, TransferFlags.VOID_PENDING_TRANSFER)
     )
     last = len(plan.legs) - 1
     return [
         Transfer(
             leg_id(uetr, step, i),
-            flags=flag | (TransferFlags.LINKED if i < last else TransferFlags.NONE),
+            flags=linked if i < last else alone,
             pending_id=leg_id(uetr, "reserve", i),
         )
         for i in range(len(plan.legs))

@@ -1,0 +1,14 @@
+"""Every invariant of the books, from every part that keeps some: what `corridor check`
+verifies and the demo reports."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from corridor.ledger.invariants import InvariantResult, check_ledger
+from corridor.payments.invariants import check_payments
+
+
+def check_books(engine: Engine) -> list[InvariantResult]:
+    """The ledger's invariants, then the payments store's."""
+    return [*check_ledger(engine), *check_payments(engine)]

@@ -1,0 +1,41 @@
+"""What must hold of the payments store, checked by `corridor check` beside the ledger's.
+
+- `limits_match_payments`: what each client is recorded to have used of each limit (the
+  mainland FX quota, its own daily and annual limits) is exactly what its counting
+  payments took, as each keeps it; nothing spent twice, nothing given back twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy.engine import Engine
+
+from corridor.ledger.invariants import InvariantResult
+from corridor.payments import repository
+
+
+def check_payments(engine: Engine) -> list[InvariantResult]:
+    """Every invariant of the payments store, each with what breaks it."""
+    with engine.connect() as connection:
+        usage = repository.limit_usage(connection)
+        counting = repository.counting_settlements(connection)
+    taken: Counter[tuple[str, str, str]] = Counter()
+    for _uetr, account, settlement in counting:
+        for kept in settlement.get("limits", []):
+            taken[(account, kept["kind"], kept["period"])] += int(kept["amount_minor"])
+    recorded = {(u.client_account, u.kind, u.period): u.used_minor for u in usage}
+    problems = [
+        f"{account} {kind} {period}: recorded {recorded.get(key, 0)} minor units used,"
+        f" its counting payments took {taken.get(key, 0)}"
+        for key in sorted(set(recorded) | set(taken))
+        for account, kind, period in [key]
+        if recorded.get(key, 0) != taken.get(key, 0)
+    ]
+    return [
+        InvariantResult(
+            "limits_match_payments",
+            "what clients used of their limits is what their counting payments took",
+            tuple(problems),
+        )
+    ]

@@ -1,0 +1,189 @@
+"""Pricing a screened payment: its settlement plan (route, FX deal, fees), its USD
+equivalent, the limits it counts against, and the monitoring rules' alerts.
+
+Pure: the engine hands in the client's recent history and, for a payment that names one,
+the quote its debtor dealt on; it records the outcome and takes the limits in the
+store, where a limit the payment would go over rejects it after all (see `engine`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from corridor.compliance.aml_rules import MonitoringConfig, evaluate
+from corridor.compliance.limits import (
+    MAINLAND_INDIVIDUAL_FX_QUOTA,
+    LimitCode,
+    LimitUse,
+    limit_uses,
+)
+from corridor.compliance.monitoring import ClientKind, PaymentFacts
+from corridor.fx import FxDesk, FxError, Quote
+from corridor.money import Money
+from corridor.payments.fees import FeeError, FeeTable
+from corridor.payments.lifecycle import PaymentStatus
+from corridor.payments.payment import Payment, mainland_fx_purchase
+from corridor.payments.planning import plan_json, plan_payment
+from corridor.payments.reference import Directory, ReferenceDataError
+from corridor.payments.repository import CountingPayment, PaymentRecord
+from corridor.payments.settlement import Plan
+
+QUOTA = MAINLAND_INDIVIDUAL_FX_QUOTA
+LIMIT_REASONS = {
+    LimitCode.FX_QUOTA: "AM02",  # over the allowed maximum (a regulatory quota)
+    LimitCode.DAILY: "AM14",  # over the limits agreed between bank and client
+    LimitCode.ANNUAL: "AM14",
+}
+"""The ISO 20022 reason a payment over each kind of limit is rejected with."""
+
+
+@dataclass(frozen=True, slots=True)
+class Priced:
+    """A payment priced (or rejected while pricing), with what the engine records next:
+    its facts for the monitoring of later payments and the limits it would take."""
+
+    record: PaymentRecord
+    facts: PaymentFacts | None
+    uses: tuple[LimitUse, ...]
+    plan: Plan | None = None
+
+
+def price(
+    record: PaymentRecord,
+    *,
+    directory: Directory,
+    fees: FeeTable,
+    desk: FxDesk,
+    monitoring: MonitoringConfig,
+    now: datetime,
+    actor: str,
+    history: ClientHistory,
+    held: Quote | FxError | None = None,
+) -> Priced:
+    """`record` priced at `now`: PRICED with its plan, FX deal, fees, USD equivalent,
+    limits and alerts in its settlement; or REJECTED with the reason (an FX, fee or
+    routing failure, or a held quote that cannot be dealt on).
+
+    The monitoring rules read the debtor's `history`, to which a priced payment is
+    added for the payments after it; `held` is the quote the payment names, or why it
+    cannot be used."""
+    payment = record.payment
+    try:
+        if isinstance(held, FxError):
+            raise held
+        plan, info = plan_payment(payment, directory, fees, desk, now, held=held)
+        usd = usd_equivalent(desk, payment, now)
+        client, _account = directory.account_holder(payment.debtor.account)
+        facts = payment_facts(payment, now, usd)
+        uses = tuple(limit_uses(facts, client.limits, fx_quota=QUOTA))
+    except (FxError, FeeError, ReferenceDataError) as exc:
+        return Priced(_rejected(record, now, actor, reason_of(exc), str(exc)), None, ())
+    info["usd_equivalent"] = str(usd.amount)
+    alerts = evaluate(facts, history.before(facts), monitoring)
+    history.add(facts)
+    info["alerts"] = [
+        {"rule": a.rule.value, "severity": a.severity.value, "explanation": a.explanation}
+        for a in alerts
+    ]
+    info["limits"] = [limit_json(use) for use in uses]
+    detail = f"rate {info['fx']['customer_rate']}" if info.get("fx") else "one currency"
+    if alerts:
+        detail += "; alerts: " + "; ".join(a.explanation for a in alerts)
+    life = record.lifecycle.advance(PaymentStatus.PRICED, now, actor, detail=detail)
+    priced = record.moved(life, info | {"plan": plan_json(plan)})
+    return Priced(priced, facts, uses, plan)
+
+
+def limit_json(use: LimitUse) -> dict[str, Any]:
+    """A limit a payment takes, as kept with it (so it can be given back exactly)."""
+    return {
+        "kind": use.code.value,
+        "period": use.period,
+        "currency": use.limit.currency.code,
+        "amount_minor": use.amount.to_minor_units(),
+        "limit_minor": use.limit.to_minor_units(),
+    }
+
+
+def _rejected(
+    record: PaymentRecord, now: datetime, actor: str, reason: str, detail: str
+) -> PaymentRecord:
+    life = record.lifecycle.advance(
+        PaymentStatus.REJECTED, now, actor, reason=reason, detail=detail
+    )
+    return record.moved(life)
+
+
+def usd_equivalent(desk: FxDesk, payment: Payment, now: datetime) -> Money:
+    """The instructed amount in USD at the debtor's bank's rate, for limits and rules."""
+    sold = payment.instructed_amount
+    if sold.currency.code == "USD":
+        return sold
+    return desk.equivalent(payment.debtor_agent, sold, "USD", now)
+
+
+def payment_facts(payment: Payment, at: datetime, usd: Money) -> PaymentFacts:
+    """What the limits and monitoring rules know of a payment (the client is its debtor
+    account)."""
+    return PaymentFacts(
+        reference=payment.uetr,
+        client_id=payment.debtor.account,
+        client_kind=ClientKind.INDIVIDUAL if payment.debtor.individual else ClientKind.CORPORATE,
+        client_residence=payment.debtor.country,
+        booked_at=at,
+        amount=payment.instructed_amount,
+        amount_usd=usd,
+        debtor_country=payment.debtor.country,
+        creditor_country=payment.creditor.country,
+        agent_countries=tuple(bic[4:6] for bic in (payment.debtor_agent, payment.creditor_agent)),
+        purpose=payment.purpose_code or None,
+        mainland_individual_fx_purchase=mainland_fx_purchase(payment),
+    )
+
+
+class ClientHistory:
+    """A debtor's earlier counting payments as the monitoring rules read them: those the
+    store holds (`CountingPayment`s, turned into facts once, on first use) and those
+    priced before in the same batch."""
+
+    def __init__(self, counted: Sequence[CountingPayment]) -> None:
+        self._counted = counted
+        self._stored: list[PaymentFacts] | None = None
+        self._mates: list[PaymentFacts] = []
+
+    def before(self, facts: PaymentFacts) -> list[PaymentFacts]:
+        """The history `facts`' payment is judged against (itself left out: a held
+        payment priced again is not its own history)."""
+        if self._stored is None:
+            # Stored payments keep only what the rules sum (time, amount, USD equivalent);
+            # the rest is the client's, which every payment of one debtor shares.
+            self._stored = [
+                replace(
+                    facts,
+                    reference=c.uetr,
+                    booked_at=c.received_at,
+                    amount=c.instructed,
+                    amount_usd=c.usd_equivalent,
+                    mainland_individual_fx_purchase=c.mainland_fx,
+                )
+                for c in self._counted
+            ]
+        return [f for f in (*self._stored, *self._mates) if f.reference != facts.reference]
+
+    def add(self, facts: PaymentFacts) -> None:
+        """A payment priced in this batch: part of the history of the ones after it."""
+        self._mates.append(facts)
+
+
+def reason_of(exc: Exception) -> str:
+    """The ISO 20022 reason a pricing failure rejects with."""
+    if isinstance(exc, FxError):
+        if "Quote" in type(exc).__name__:
+            return "NARR"  # no code says "quote expired": the narrative tells it
+        return "CURR" if "currency" in type(exc).__name__.lower() else "MS03"
+    if isinstance(exc, FeeError):
+        return "AM09"
+    return "AGNT"
