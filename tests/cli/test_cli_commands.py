@@ -58,23 +58,28 @@ def test_check_passes_on_an_empty_database(tmp_path: Path) -> None:
     """A new database has consistent books."""
     result = run(["check"], tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "all 9 invariants hold" in result.stdout
+    assert "all 10 invariants hold" in result.stdout
 
 
 def test_demo_twice_then_check_then_tamper(tmp_path: Path) -> None:
-    """The demo books day 1, continues with day 2, and check catches a tampered balance."""
-    first = run(["demo"], tmp_path)
+    """The demo books day 1, continues with day 2 (the next business day, settling what
+    day 1 left for it), and check catches a tampered balance."""
+    first = run(["demo", "--payments", "1500"], tmp_path)
     assert first.returncode == 0, first.stderr
     assert "Set up a new corridor" in first.stdout
     assert "Booked business day 1" in first.stdout
-    second = run(["demo"], tmp_path)
+    day_one = json.loads((tmp_path / "corridor-demo" / "day-1-summary.json").read_text())
+    second = run(["demo", "--payments", "1500"], tmp_path)
     assert second.returncode == 0, second.stderr
     assert "continuing with business day 2" in second.stdout
     summary = json.loads((tmp_path / "corridor-demo" / "day-2-summary.json").read_text())
     assert summary["continued"] is True
+    assert summary["date"] > day_one["date"]
     assert all(summary["invariants"].values())
-    assert summary["results"]["exists"] == 1  # the deliberate retry
-    assert summary["results"]["exceeds_credits"] >= 1
+    left_for_later = day_one["payments"]["statuses"].get("reserved", 0)
+    assert left_for_later > 0  # received after the mainland's cut-off: value date day 2
+    assert summary["payments"]["settled_from_earlier_days"] == left_for_later
+    assert day_one["payments"]["waited_for_liquidity"] > 0  # Albion opens short of CNY
     assert run(["check"], tmp_path).returncode == 0
 
     with sqlite3.connect(tmp_path / "corridor.db") as db:

@@ -42,12 +42,17 @@ def test_tracking_an_unknown_uetr_is_one_clear_error(tmp_path: Path) -> None:
 
 def test_bench_payments_prints_one_json_object(tmp_path: Path) -> None:
     """The contract's fields, and every payment accounted for."""
-    result = run(["bench", "payments", "--json", "--payments", "30"], tmp_path)
+    result = run(
+        ["bench", "payments", "--json", "--payments", "60", "--batch-size", "25", "--single", "10"],
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
     assert {"backend", "payments", "payments_per_s", "single_p50_ms", "single_p99_ms"} <= set(
         figures
     )
-    assert figures["payments"] == 30
-    assert sum(figures["statuses"].values()) == 30
+    assert figures["payments"] == 60
+    assert figures["batch_size"] == 25
+    assert sum(figures["statuses"].values()) == 60 + 10  # batched and one by one
+    assert figures["statuses"].get("settled", 0) > 0
     assert figures["single_p50_ms"] <= figures["single_p99_ms"]

@@ -119,15 +119,22 @@ def payments(
     json_output: JsonOption = False,
     backend: BackendOption = None,
     count: Annotated[
-        int, typer.Option("--payments", min=2, help="Payments sent end to end.")
-    ] = 2_000,
+        int, typer.Option("--payments", min=1, help="Payments sent end to end in batches.")
+    ] = 20_000,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Payments per batch (one submit_batch call).")
+    ] = 1_000,
+    single: Annotated[int, typer.Option(min=0, help="Payments sent one by one, each timed.")] = 500,
     postgres_url: PostgresUrlOption = None,
 ) -> None:
-    """Payments end to end (validate, screen, price, reserve, settle) and their latency."""
+    """Payments end to end (validate, screen, price, reserve, settle), in batches and one
+    by one: payments per second and single-payment latency."""
     with _stages(transient=json_output) as report:
         figures = payments_bench.run(
             _backend(backend),
             payments=count,
+            batch_size=batch_size,
+            single=single,
             postgres_url=postgres_url,
             progress=report,
         )

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from corridor.demo import DemoResult, run_demo
 from corridor.money import Money
+from corridor.payments.lifecycle import REASONS
 from corridor.store import display_url, make_engine, upgrade
 
 
@@ -23,7 +24,7 @@ def demo(
     ),
     payments: Annotated[
         int, typer.Option(min=0, help="Payments sent through the payments engine.")
-    ] = 1_000,
+    ] = 10_000,
 ) -> None:
     """Book a business day of the Luohu–Hong Kong–London corridor and show the books."""
     console = Console()
@@ -63,22 +64,13 @@ def _show(console: Console, result: DemoResult) -> None:
             f"The corridor was already set up: continuing with business day {result.day}."
         )
     else:
-        console.print("Set up a new corridor: 4 banks in London, Hong Kong and Luohu.")
+        console.print("Set up a new corridor: 4 banks in London, Hong Kong and Luohu, 200 clients.")
         console.print(f"Booked business day {result.day}.")
-    stages = Table(title=f"Business day {result.day}", title_justify="left")
-    stages.add_column("stage")
-    stages.add_column("transfers applied", justify="right")
-    stages.add_column("refused", justify="right")
-    for name, applied, refused in result.stages:
-        stages.add_row(name, f"{applied:,}", f"{refused:,}")
-    console.print(stages)
-    refusals = {k: v for k, v in result.results.items() if k != "ok"}
-    if refusals:
-        console.print(
-            "Refused, and why (a refused transfer changes nothing; a linked chain fails whole):"
-        )
-        for code, count in sorted(refusals.items()):
-            console.print(f"  {code:40} {count:>6}")
+    console.print(
+        f"Business day {result.day} is {result.date:%A %d %B %Y}: payments arrive from"
+        " 01:00 to 16:30 UTC, in batches."
+    )
+    _show_payments(console, result)
     totals: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for row in result.balances:
         kind = {
@@ -104,7 +96,6 @@ def _show(console: Console, result: DemoResult) -> None:
     for (institution, ccy), by_kind in sorted(totals.items()):
         table.add_row(institution, ccy, *[f"{by_kind[k]:,}" if k in by_kind else "" for k in kinds])
     console.print(table)
-    _show_payments(console, result)
     held = len(result.invariants)
     ok = sum(i.holds for i in result.invariants)
     console.print(f"Invariants: {ok} of {held} hold (run [bold]corridor check[/] for the detail).")
@@ -121,8 +112,21 @@ def _show_payments(console: Console, result: DemoResult) -> None:
     statuses = ", ".join(f"{n:,} {s}" for s, n in sorted(traffic.statuses.items()))
     console.print(
         f"Payments through the engine: {traffic.submitted:,} ({statuses});"
-        f" {traffic.queued:,} waited for liquidity."
+        f" {traffic.queued:,} waited for liquidity until Albion bought CNY late in the day."
     )
+    if traffic.settled_from_earlier:
+        console.print(
+            f"Settled this morning from earlier days (value date today):"
+            f" {traffic.settled_from_earlier:,}."
+        )
+    if traffic.reasons:
+        console.print(
+            "Why not settled (ISO 20022 reason codes): "
+            + ", ".join(
+                f"{code} {REASONS.get(code, '')} × {n:,}"
+                for code, n in sorted(traffic.reasons.items())
+            )
+        )
     volumes = Table(title="Payment volumes by corridor and currency", title_justify="left")
     volumes.add_column("corridor")
     volumes.add_column("instructed", justify="right")
@@ -134,7 +138,7 @@ def _show_payments(console: Console, result: DemoResult) -> None:
         for ccy, units in sorted(traffic.fees.items())
     )
     times = sorted(traffic.settle_seconds)
-    median = f"{times[len(times) // 2]:.3f} s" if times else "–"
+    median = f"{times[len(times) // 2]:,.0f} s" if times else "–"
     console.print(f"Fees earned: {fees}. Median time from receipt to settlement: {median}.")
     for uetr in traffic.sample_uetrs[:1]:
         console.print(f"Follow a payment: [bold]corridor payments track {uetr}[/]")

@@ -11,6 +11,7 @@ numbers are well-formed.
 from __future__ import annotations
 
 import itertools
+import random
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -76,11 +77,11 @@ FEES = {
     "CNH": ("80", "5", "80", "500"),
 }
 OPENING = {
-    "GBP": 5_000_000,
-    "USD": 5_000_000,
-    "HKD": 50_000_000,
-    "CNY": 40_000_000,
-    "CNH": 40_000_000,
+    "GBP": 50_000_000,
+    "USD": 50_000_000,
+    "HKD": 500_000_000,
+    "CNY": 400_000_000,
+    "CNH": 400_000_000,
 }
 """Each bank's opening money in each currency it holds (major units)."""
 SHORT = {(ALBION, "CNY"): 2_000_000}
@@ -110,31 +111,105 @@ def _gb_iban(bank: str, n: int) -> str:
     return str(IBAN.generate("GB", bank_code=f"{bank[:4]}40{n:04d}", account_code=f"{n:08d}"))
 
 
+FIXED_CLIENTS = {
+    ALBION: [("Harrow Tea Importers Ltd", False), ("Wen Li", True)],
+    THREADNEEDLE: [("Fenchurch Green Energy plc", False), ("Oliver Grant", True)],
+    HARBOUR: [("Kowloon Textiles Co", False), ("Chan Tai Man", True)],
+    LUOHU: [("Shenzhen Solar Components Co", False), ("Zhang Wei", True)],
+}
+"""The first two clients of each bank: the worked examples and tests name them."""
+CLIENTS_PER_BANK = 50
+# Fictional names, written as each side of the corridor writes them: English in London,
+# Cantonese romanisation in Hong Kong, pinyin and characters in Luohu. None is on the
+# demo watch list (its party is written Leung / Liang / 梁, which none of these uses).
+_PEOPLE = {
+    "GB": (
+        ("Amelia", "Oliver", "Isla", "George", "Ava", "Harry", "Priya", "Arjun", "Chloe"),
+        ("Hughes", "Patel", "Walker", "Clarke", "Bennett", "Turner", "Shaw", "Khan", "Morgan"),
+    ),
+    "HK": (
+        ("Ka Ming", "Siu Wai", "Wing Sze", "Chi Keung", "Mei Ling", "Kin Fung", "Hoi Yan"),
+        ("Chan", "Wong", "Cheung", "Lau", "Ng", "Ho", "Tsang", "Yip", "Lam", "Kwok"),
+    ),
+    "CN": (
+        ("Jianguo", "Xiaoyan", "Fang", "Lei", "Jing", "Hao", "Min", "Yuting", "Zhiqiang"),
+        ("Wang", "Li", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu", "Sun"),
+    ),
+}
+_COMPANIES = {
+    "GB": (
+        ("Thames", "Cheapside", "Ludgate", "Aldgate", "Holborn", "Moorgate", "Cornhill"),
+        ("Tea Traders", "Precision Engineering", "Wind Components", "Fine Textiles", "Marine"),
+        ("Ltd", "plc", "LLP"),
+    ),
+    "HK": (
+        ("Harbourfront", "Kowloon Bay", "Wan Chai", "Sha Tin", "Lantau", "Aberdeen"),
+        ("Trading", "Logistics", "Garments", "Electronics", "Shipping"),
+        ("Co Ltd", "Limited"),
+    ),
+    "CN": (
+        ("Shenzhen", "Luohu", "Futian", "Nanshan", "Pengcheng", "Shekou"),
+        ("Photovoltaic", "Electronics", "Battery", "Precision Machinery", "Textile"),
+        ("Co., Ltd.", "Technology Co., Ltd."),
+    ),
+}
+_HAN_NAMES = ("王建国", "李晓燕", "刘芳", "陈磊", "杨静", "黄浩", "赵敏", "吴雨婷")
+"""Some Luohu clients are kept under their names in characters."""
+
+
+def _generated(bank: str, rng: random.Random, count: int) -> list[tuple[str, bool]]:
+    """`count` more clients of `bank`, half people and half companies, no name twice."""
+    country = bank[4:6]
+    if country not in _PEOPLE:
+        country = "CN"
+    taken = {name for name, _ in FIXED_CLIENTS[bank]}
+    found: list[tuple[str, bool]] = []
+    while len(found) < count:
+        individual = len(found) % 2 == 1
+        if individual:
+            given, family = _PEOPLE[country]
+            if country == "CN" and rng.random() < 0.25:
+                name = rng.choice(_HAN_NAMES)
+            elif country == "GB":
+                name = f"{rng.choice(given)} {rng.choice(family)}"
+            else:
+                name = f"{rng.choice(family)} {rng.choice(given)}"
+        else:
+            place, trade, form = _COMPANIES[country]
+            name = f"{rng.choice(place)} {rng.choice(trade)} {rng.choice(form)}"
+        if name not in taken:
+            taken.add(name)
+            found.append((name, individual))
+    return found
+
+
 def _clients() -> dict[str, list[DemoClient]]:
-    """Two clients per bank, one company and one person, an account per currency."""
-    people = {
-        ALBION: [("Harrow Tea Importers Ltd", False), ("Wen Li", True)],
-        THREADNEEDLE: [("Fenchurch Green Energy plc", False), ("Oliver Grant", True)],
-        HARBOUR: [("Kowloon Textiles Co", False), ("Chan Tai Man", True)],
-        LUOHU: [("Shenzhen Solar Components Co", False), ("Zhang Wei", True)],
-    }
-    clients: dict[str, list[DemoClient]] = {}
+    """CLIENTS_PER_BANK clients per bank, people and companies, an account per currency:
+    the two FIXED_CLIENTS first (their accounts numbered first, so they never change),
+    then the rest drawn from fixed name lists."""
+    rng = random.Random("corridor-demo-clients")  # noqa: S311 - fictional names, not secrets
+    everyone = {bank: list(parties) for bank, parties in FIXED_CLIENTS.items()}
+    for bank in everyone:
+        everyone[bank] += _generated(bank, rng, CLIENTS_PER_BANK - len(FIXED_CLIENTS[bank]))
+    clients: dict[str, list[DemoClient]] = {bank: [] for bank in everyone}
     serial = itertools.count(1)
-    for bank, parties in people.items():
-        clients[bank] = []
-        for index, (name, individual) in enumerate(parties, start=1):
-            accounts = {}
-            for ccy in BANKS[bank][1]:
-                if bank == LUOHU and ccy == "CNH":
-                    continue  # a mainland account holds CNY; CNH is offshore
-                n = next(serial)
-                if bank.endswith("GB2LXXX"):
-                    accounts[ccy] = _gb_iban(bank, n)
-                elif bank == HARBOUR:
-                    accounts[ccy] = f"004123{n:09d}"
-                else:
-                    accounts[ccy] = f"6222{n:014d}"
-            clients[bank].append(DemoClient(f"{bank[:4]}-{index}", name, individual, accounts))
+    fixed = len(next(iter(FIXED_CLIENTS.values())))
+    for batch in (slice(0, fixed), slice(fixed, None)):
+        for bank, parties in everyone.items():
+            for offset, (name, individual) in enumerate(parties[batch]):
+                index = (batch.start or 0) + offset + 1
+                accounts = {}
+                for ccy in BANKS[bank][1]:
+                    if bank == LUOHU and ccy == "CNH":
+                        continue  # a mainland account holds CNY; CNH is offshore
+                    n = next(serial)
+                    if bank.endswith("GB2LXXX"):
+                        accounts[ccy] = _gb_iban(bank, n)
+                    elif bank == HARBOUR:
+                        accounts[ccy] = f"004123{n:09d}"
+                    else:
+                        accounts[ccy] = f"6222{n:014d}"
+                clients[bank].append(DemoClient(f"{bank[:4]}-{index}", name, individual, accounts))
     return clients
 
 
@@ -256,6 +331,15 @@ def opening_balances(day: int = 0) -> list[Transfer]:
     return transfers
 
 
+LATE_CNY = 400_000_000
+"""The CNY Albion buys late in each demo day (major units), which releases its queue."""
+
+
+def late_liquidity(day: int) -> Transfer:
+    """Albion's late-day purchase of CNY on demo day `day` (booked once the day is done)."""
+    return liquidity(day, ALBION, "CNY", LATE_CNY)
+
+
 def liquidity(day: int, bic: str, currency: str, amount: int) -> Transfer:
     """A bank buying `amount` (major units) of a currency into its account, on `day`."""
     return Transfer(
@@ -266,6 +350,27 @@ def liquidity(day: int, bic: str, currency: str, amount: int) -> Transfer:
         currency,
         int(TransferCode.FUNDING),
     )
+
+
+CITIES = {ALBION: "London", THREADNEEDLE: "London", HARBOUR: "Hong Kong", LUOHU: "Luohu, Shenzhen"}
+RESERVE_SYSTEMS = {
+    "GBP": "Bank of England RTGS",
+    "HKD": "HKMA CHATS",
+    "CNY": "PBoC CNAPS",
+    "CNH": "CNH clearing (Hong Kong)",
+    "USD": "USD correspondent (CHIPS)",
+}
+"""Where each currency's reserves come from: the settlement system's own side."""
+
+
+def describe(account: Account) -> tuple[str, str]:
+    """(institution, kind of account) of a network account, for reports: kind is
+    settlement, nostro, client, fx_position, fee_income or reserve."""
+    kind = AccountCode(account.code).name.lower()
+    if account.code == AccountCode.RESERVE:
+        return RESERVE_SYSTEMS[account.ledger], kind
+    bic = list(BANKS)[account.user_data_32 - 1]
+    return f"{BANKS[bic][0]} ({CITIES[bic]})", kind
 
 
 def demo_corridor(engine: Engine | None = None) -> Corridor:

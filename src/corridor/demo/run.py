@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import csv
 import json
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from corridor.demo.corridor import chart, describe
-from corridor.demo.day import business_day, day_marker
+from corridor.checks import check_books
+from corridor.demo import network
+from corridor.demo.clock import business_date
 from corridor.demo.traffic import TrafficResult, run_traffic
-from corridor.ledger import CreateAccountResult, CreateTransferResult, Ledger
-from corridor.ledger.invariants import InvariantResult, check_ledger
+from corridor.ledger import CreateAccountResult, Ledger
+from corridor.ledger.invariants import InvariantResult
 from corridor.money import Money
-from corridor.payments.accounts import AccountCode
 
 Progress = Callable[[str, int, int], None]
 
@@ -28,9 +28,8 @@ class DemoResult:
 
     day: int
     continued: bool
-    results: Counter[str] = field(default_factory=Counter)
-    stages: list[tuple[str, int, int]] = field(default_factory=list)
-    """(stage, transfers applied, transfers refused)."""
+    date: date
+    """The business day the demo day's payments were received on."""
     balances: list[dict[str, str]] = field(default_factory=list)
     invariants: list[InvariantResult] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
@@ -38,18 +37,21 @@ class DemoResult:
 
 
 def _next_day(ledger: Ledger) -> int:
+    """The first demo day whose late-day liquidity is not booked yet (a day interrupted
+    before its end is booked again: its instructions are the same, so none is taken
+    twice)."""
     day = 1
-    while ledger.lookup_transfers([day_marker(day)]):
+    while ledger.lookup_transfers([network.late_liquidity(day).id]):
         day += 1
     return day
 
 
 def balances(ledger: Ledger) -> list[dict[str, str]]:
-    """Each demo account's posted balance, grouped by institution and currency."""
-    accounts = ledger.lookup_accounts([a.id for a in chart()])
+    """Each network account's posted balance and what is on hold, with its institution."""
+    accounts = ledger.lookup_accounts([a.id for a in network.ledger_accounts()])
     rows = []
     for account in accounts:
-        institution, holder = describe(account)
+        institution, kind = network.describe(account)
         # Net credit balance: what a deposit, settlement or fee account holds; negative
         # for an FX position that is short, or a reserve that has paid money out.
         net = Money.from_minor_units(account.credits_posted - account.debits_posted, account.ledger)
@@ -58,8 +60,8 @@ def balances(ledger: Ledger) -> list[dict[str, str]]:
             {
                 "institution": institution,
                 "currency": account.ledger,
-                "account": holder,
-                "kind": AccountCode(account.code).name.lower(),
+                "kind": kind,
+                "account_id": f"{account.id:032x}",
                 "balance": str(net.amount),
                 "on_hold": str(held.amount),
             }
@@ -68,39 +70,26 @@ def balances(ledger: Ledger) -> list[dict[str, str]]:
 
 
 def run_demo(
-    engine: Engine, out: Path, progress: Progress | None = None, *, payments: int = 1_000
+    engine: Engine, out: Path, progress: Progress | None = None, *, payments: int = 10_000
 ) -> DemoResult:
-    """Set up the corridor if need be, book its next business day (ledger traffic, then
-    `payments` payments through the payments engine), and write the reports."""
-    report = progress or (lambda _stage, _done, _total: None)
+    """Set up the corridor if need be, book its next business day (`payments` payments
+    through the payments engine, in batches through the day), and write the reports."""
     with Ledger(engine) as ledger:
-        created = ledger.create_accounts(chart())
-        continued = all(r is CreateAccountResult.EXISTS for r in created)
+        created = ledger.create_accounts(network.ledger_accounts())
         refused = [
             r for r in created if r not in (CreateAccountResult.OK, CreateAccountResult.EXISTS)
         ]
         if refused:
             raise RuntimeError(f"the demo's accounts were refused: {set(refused)}")
+        continued = all(r is CreateAccountResult.EXISTS for r in created)
+        ledger.create_transfers(network.opening_balances())
+        (first,) = ledger.lookup_transfers([network.opening_balances()[0].id])
+        started = datetime.fromtimestamp(first.timestamp / 1e9, tz=UTC)
         day = _next_day(ledger)
-        result = DemoResult(day=day, continued=continued)
-        stages = business_day(day)
-        total = sum(len(chain) for stage in stages for chain in stage.chains)
-        done = 0
-        for stage in stages:
-            applied = rejected = 0
-            for batch in stage.batches():
-                for code in ledger.create_transfers(batch):
-                    result.results[code.value] += 1
-                    if code is CreateTransferResult.OK:
-                        applied += 1
-                    else:
-                        rejected += 1
-                done += len(batch)
-                report(stage.name, done, total)
-            result.stages.append((stage.name, applied, rejected))
-        result.traffic = run_traffic(engine, ledger, day, payments, report)
+        result = DemoResult(day=day, continued=continued, date=business_date(started, day))
+        result.traffic = run_traffic(engine, ledger, day, payments, progress, on=result.date)
         result.balances = balances(ledger)
-    result.invariants = check_ledger(engine)
+    result.invariants = check_books(engine)
     result.files = _write_reports(result, out)
     return result
 
@@ -117,13 +106,13 @@ def _write_reports(result: DemoResult, out: Path) -> list[Path]:
         json.dumps(
             {
                 "day": result.day,
+                "date": result.date.isoformat(),
                 "continued": result.continued,
-                "stages": [{"stage": s, "applied": a, "refused": r} for s, a, r in result.stages],
-                "results": dict(sorted(result.results.items())),
                 "invariants": {i.name: i.holds for i in result.invariants},
                 "payments": payments_summary(result.traffic),
             },
             indent=2,
+            ensure_ascii=False,
         )
         + "\n",
         encoding="utf-8",
@@ -137,7 +126,9 @@ def payments_summary(traffic: TrafficResult) -> dict[str, object]:
     return {
         "submitted": traffic.submitted,
         "statuses": dict(sorted(traffic.statuses.items())),
+        "reasons": dict(sorted(traffic.reasons.items())),
         "waited_for_liquidity": traffic.queued,
+        "settled_from_earlier_days": traffic.settled_from_earlier,
         "volumes": {
             f"{corridor} {ccy}": str(Money.from_minor_units(units, ccy).amount)
             for (corridor, ccy), units in sorted(traffic.volumes.items())

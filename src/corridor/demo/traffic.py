@@ -14,7 +14,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from importlib.resources import as_file, files
 
@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from corridor.compliance.lists import ListFormat, load_list
 from corridor.demo import network
+from corridor.demo.clock import DemoClock
 from corridor.ledger import Ledger
 from corridor.money import Money
 from corridor.payments.engine import PaymentEngine
@@ -62,6 +63,10 @@ class TrafficResult:
     settle_seconds: list[float] = field(default_factory=list)
     queued: int = 0
     """Payments that waited for liquidity during the day."""
+    reasons: Counter[str] = field(default_factory=Counter)
+    """ISO 20022 reason code → payments rejected, held or queued with it."""
+    settled_from_earlier: int = 0
+    """Payments of earlier days that settled this morning (their value date came)."""
     sample_uetrs: list[str] = field(default_factory=list)
 
 
@@ -94,43 +99,61 @@ def instruction_of(rng: random.Random, day: int, n: int, today: date) -> Payment
     )
 
 
+BATCH = 100
+"""Payments per batch: the day's instructions arrive in files and bursts, not one by one."""
+
+
 def run_traffic(
-    engine: Engine, ledger: Ledger, day: int, count: int, progress: Progress | None = None
+    engine: Engine,
+    ledger: Ledger,
+    day: int,
+    count: int,
+    progress: Progress | None = None,
+    *,
+    on: date,
 ) -> TrafficResult:
     """Set up the payment network if need be, settle what came due, and submit `count`
-    payments; every tenth reserved one is cancelled and every twentieth settled one
-    returned."""
+    payments through the day `on` in batches of BATCH; every tenth reserved one is
+    cancelled and every twentieth settled one returned."""
     report = progress or (lambda _stage, _done, _total: None)
     ledger.create_accounts(network.ledger_accounts())
     ledger.create_transfers(network.opening_balances())
     with as_file(files("corridor.demo").joinpath("watchlist.csv")) as watchlist:
         load_list(engine, ListFormat.INTERNAL_CSV, watchlist)
-    payments = PaymentEngine(engine, ledger, network.demo_corridor(engine))
+    clock = DemoClock(on)
+    payments = PaymentEngine(engine, ledger, network.demo_corridor(engine), clock=clock)
     payments.resume_decided()  # cases decided since the last run
-    payments.recover()  # anything a crash left priced, then what came due
+    # Anything a crash left priced, then what came due by this morning.
+    earlier = [r for r in payments.recover() if r.status is S.SETTLED]
     rng = random.Random(f"corridor-traffic-{day}")  # noqa: S311 - a demo mix, not a secret
-    today = datetime.now(UTC).date()
-    result = TrafficResult()
-    uetrs = []
+    instructions = []
     for n in range(count):
-        instruction = instruction_of(rng, day, n, today)
+        instruction = instruction_of(rng, day, n, on)
         if n % 40 == 7:  # now and then the instruction names someone on the watch list
             creditor = replace(instruction.creditor, name="Liang Jiahui")
             instruction = replace(instruction, creditor=creditor)
-        record = payments.submit(instruction).record
-        if record.status is S.RESERVED and n % 10 == 0:
-            record = payments.cancel(record.payment.uetr, reason="CUST")
-        elif record.status is S.SETTLED and n % 20 == 0:
-            record = payments.return_payment(record.payment.uetr, reason="AC04")
-        uetrs.append(record.payment.uetr)
-        if n % 25 == 0 or n == count - 1:
-            report("payments through the engine", n + 1, count)
-    result.queued = sum(payments.get(u).status is S.QUEUED for u in uetrs)
+        instructions.append(instruction)
+    result = TrafficResult(settled_from_earlier=len(earlier))
+    uetrs = []
+    step = clock.step_for(-(-count // BATCH))
+    for start in range(0, count, BATCH):
+        batch = instructions[start : start + BATCH]
+        for n, submission in enumerate(payments.submit_batch(batch), start=start):
+            record = submission.record
+            if record.status is S.RESERVED and n % 10 == 0:
+                record = payments.cancel(record.payment.uetr, reason="CUST")
+            elif record.status is S.SETTLED and n % 20 == 0:
+                record = payments.return_payment(record.payment.uetr, reason="AC04")
+            uetrs.append(record.payment.uetr)
+        clock.advance(step)
+        report("payments through the engine", start + len(batch), count)
+    records = payments.get_many(uetrs)
+    result.queued = sum(r.status is S.QUEUED for r in records)
     # Late in the day Albion buys CNY: its queued payments go, first in first out.
-    ledger.create_transfers([network.liquidity(day, network.ALBION, "CNY", 60_000_000)])
-    payments.release_queue()
-    for uetr in uetrs:
-        _count(result, payments.get(uetr))
+    ledger.create_transfers([network.late_liquidity(day)])
+    payments.release_queue(limit=count or 1)
+    for record in payments.get_many(uetrs):
+        _count(result, record)
     return result
 
 
@@ -138,6 +161,8 @@ def _count(result: TrafficResult, record: PaymentRecord) -> None:
     payment = record.payment
     result.submitted += 1
     result.statuses[record.status.value] += 1
+    if record.status in (S.REJECTED, S.HELD, S.QUEUED):
+        result.reasons[record.lifecycle.events[-1].reason] += 1
     corridor = f"{COUNTRY[payment.debtor_agent]}→{COUNTRY[payment.creditor_agent]}"
     result.volumes[(corridor, payment.instructed_amount.currency.code)] += int(
         payment.instructed_amount.to_minor_units()
