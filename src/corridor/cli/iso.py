@@ -11,9 +11,18 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from corridor.demo.network import demo_corridor
-from corridor.iso20022 import IsoError, import_pain001, repository, validate_pain001
+from corridor.demo.network import demo_corridor, directory
+from corridor.iso20022 import import_pain001, repository, validate_pain001
+from corridor.iso20022.export import (
+    PAYMENT_TYPES,
+    STATEMENT_TYPES,
+    TYPES,
+    export_payment_messages,
+    export_statement,
+    payments_received_on,
+)
 from corridor.iso20022.reading import MAX_BYTES
+from corridor.iso20022.reconcile import StoreLookup, reconcile_file
 from corridor.iso20022.validation import ValidationReport
 from corridor.ledger import Ledger
 from corridor.payments.engine import PaymentEngine
@@ -80,6 +89,7 @@ def validate(
     day = _day(today, "--today")
     engine = make_engine()
     upgrade(engine)
+
     def imported(party: str, msg_id: str) -> bool:
         with engine.connect() as connection:
             return repository.find_imported(connection, party, msg_id) is not None
@@ -171,4 +181,135 @@ def import_command(
         raise typer.Exit(1)
 
 
-__all__ = ["IsoError", "app"]
+@app.command("export")
+def export_command(
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--type",
+            help="camt.053, camt.054 (with --account, --date), pacs.008, pacs.002, pacs.004.",
+        ),
+    ],
+    account: Annotated[
+        str | None,
+        typer.Option(
+            help="For camt: a client's IBAN or account number, or BIC/CCY for a bank's own."
+        ),
+    ] = None,
+    day: Annotated[
+        str | None,
+        typer.Option("--date", help="camt: the statement's day; pacs: payments received that day."),
+    ] = None,
+    uetr: Annotated[
+        list[str] | None, typer.Option(help="pacs: the payment (repeatable) instead of --date.")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder the messages are written to.")] = Path("."),
+) -> None:
+    """Write ISO 20022 messages from the books: an account's end-of-day statement
+    (camt.053) or notifications (camt.054), or each payment's interbank messages."""
+    engine = make_engine()
+    upgrade(engine)
+    when = _day(day, "--date")
+    if kind in STATEMENT_TYPES:
+        if account is None or when is None:
+            raise typer.BadParameter("camt messages need --account and --date", param_hint="--type")
+        with Ledger(engine) as ledger:
+            written = [export_statement(engine, ledger, directory(), kind, account, when, out)]
+    elif kind in PAYMENT_TYPES:
+        if not uetr and when is None:
+            raise typer.BadParameter("pacs messages need --uetr or --date", param_hint="--type")
+        uetrs = list(uetr or []) or payments_received_on(engine, when)  # type: ignore[arg-type]
+        written = export_payment_messages(engine, kind, uetrs, out)
+    else:
+        raise typer.BadParameter(f"{kind!r}: one of {', '.join(TYPES)}", param_hint="--type")
+    engine.dispose()
+    for path in written:
+        stdout.print(str(path))
+    stdout.print(f"{len(written):,} {kind} message{'s' if len(written) != 1 else ''} written")
+
+
+@app.command("reconcile")
+def reconcile_command(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A camt.053 or camt.054 file.")],
+    json_output: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Match a bank statement's or notification's entries to payments (by UETR, end-to-end
+    id, amount and date): matched, amount differences, unmatched; and check the
+    statement's balances add up. Exit 1 when the file cannot be read or does not add up."""
+    engine = make_engine()
+    upgrade(engine)
+    result = reconcile_file(file, StoreLookup(engine))
+    engine.dispose()
+    if json_output:
+        print(
+            json.dumps(
+                {
+                    "file": str(file),
+                    "message_type": result.message_type,
+                    "matched": result.count("matched"),
+                    "amount_differences": result.count("amount_difference"),
+                    "unmatched": result.count("unmatched"),
+                    "accounts": [
+                        {
+                            "account": r.account,
+                            "currency": r.currency,
+                            "opening": None if r.opening is None else str(r.opening),
+                            "closing": None if r.closing is None else str(r.closing),
+                            "entries": r.entries,
+                            "balanced": r.balanced,
+                        }
+                        for r in result.reports
+                    ],
+                    "entries": [
+                        {
+                            "path": m.entry.path,
+                            "outcome": m.outcome,
+                            "how": m.how,
+                            "uetr": m.uetr,
+                            "end_to_end_id": m.transaction.end_to_end_id,
+                            "booked": str(m.booked),
+                            "currency": m.entry.currency,
+                            "expected": None if m.expected is None else str(m.expected),
+                            "difference": None if m.difference is None else str(m.difference),
+                        }
+                        for m in result.matches
+                    ],
+                    "errors": [str(f) for f in result.findings],
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for report in result.reports:
+            balance = {
+                True: "balances add up",
+                False: "balances do NOT add up",
+                None: "no balances",
+            }
+            stdout.print(
+                f"{report.path}: account {report.account} {report.currency}, {report.entries:,}"
+                f" entries, {balance[report.balanced]}"
+            )
+        for match in result.matches:
+            if match.outcome == "matched":
+                continue
+            ref = match.transaction.end_to_end_id or match.entry.reference or "no reference"
+            if match.outcome == "amount_difference":
+                stdout.print(
+                    f"{match.entry.path}: {ref} → payment {match.uetr}: booked {match.booked}"
+                    f" {match.entry.currency}, expected {match.expected} (difference"
+                    f" {match.difference})"
+                )
+            else:
+                stdout.print(
+                    f"{match.entry.path}: {ref} ({match.booked} {match.entry.currency}):"
+                    " no payment matches"
+                )
+        for finding in result.findings:
+            stdout.print(f"{file}: {finding}")
+        stdout.print(
+            f"{file}: {result.count('matched'):,} matched, {result.count('amount_difference'):,}"
+            f" with an amount difference, {result.count('unmatched'):,} unmatched"
+        )
+    if result.findings:
+        raise typer.Exit(1)
