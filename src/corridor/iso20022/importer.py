@@ -337,7 +337,9 @@ def _submitted(
     item: dict[str, Any], submission: Submission, result: ImportResult
 ) -> StoredTransaction:
     record = submission.record
-    if not submission.created:
+    # Carrying on after an interruption, a payment the first attempt submitted comes back
+    # as not created: it is this file's own, not a duplicate.
+    if not submission.created and not result.resumed:
         return _row(
             item,
             "RJCT",
@@ -345,7 +347,7 @@ def _submitted(
             f"duplicate of payment {record.payment.uetr} (same debtor agent and end-to-end id)",
             None,
         )
-    result.booked += 1
+    result.booked += submission.created
     status, reason, detail = iso_status(record)
     return _row(item, status, reason, detail, record.payment.uetr)
 

@@ -281,7 +281,7 @@ class _Fields:
             agent.upper() for n in (1, 2, 3) if (agent := get(f"IntrmyAgt{n}/FinInstnId/{bic}"))
         )
         remittance = tuple(
-            " ".join(line.split()) for line in get("RmtInf/Ustrd", "").split("\n") if line.strip()
+            line.strip() for line in get("RmtInf/Ustrd", "").split("\n") if line.strip()
         )
         return CreditTransfer(
             sequence=sequence,

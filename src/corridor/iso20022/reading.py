@@ -156,6 +156,7 @@ class _Reader:
             return
         parser = hardened_pull_parser()
         block = head
+        closing = False
         try:
             while block:
                 self.stream.size += len(block)
@@ -168,16 +169,14 @@ class _Reader:
                 if self.stream.fatal:
                     return
                 block = handle.read(BLOCK)
+            closing = True
             parser.close()
             yield from self._events(parser)
         except etree.XMLSyntaxError as exc:
             error_line: int | None = exc.lineno or None
             message = exc.msg or str(exc)
-            if "Extra content" not in message and (
-                "end of data" in message.lower()
-                or "Premature end" in message
-                or "not closed" in message
-            ):
+            if closing or "Premature end" in message or "end of data" in message.lower():
+                # An error only at the end of the bytes: the document never closed.
                 message = f"the file ends early (truncated?): {message}"
             self.fatal("file", f"not well-formed XML: {message}", error_line)
             return
