@@ -45,7 +45,8 @@ def test_every_payment_message_is_valid_and_carries_the_uetr(
         for kind in ("pacs.008", "pacs.002", "pacs.004")
     }
     legs = sum(len(interbank_legs(booked.get(u))) for u in uetrs)
-    assert legs and len(written["pacs.008"]) == legs == len(written["pacs.002"])
+    assert legs
+    assert len(written["pacs.008"]) == legs == len(written["pacs.002"])
     for paths in written.values():
         for path in paths:
             assert_schema_valid(path)

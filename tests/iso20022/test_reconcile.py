@@ -71,7 +71,8 @@ def test_every_real_statement_and_notification_is_read_and_balances() -> None:
         SAMPLES / "camt054-returns_p_ch5109000000250092291_1110097606_0_2020112500512470.xml", empty
     )
     (match,) = returns.matches
-    assert match.entry.reversal and match.transaction.return_reason == "AC01"
+    assert match.entry.reversal
+    assert match.transaction.return_reason == "AC01"
     assert match.transaction.end_to_end_id == "EndToEndId-001-03-04"
 
 

@@ -213,7 +213,8 @@ def test_bad_input_corpus(tmp_path: Path, case: str) -> None:
                 f'<!ENTITY lol{i} "{"&lol" + str(i - 1) + ";" if i > 1 else "&lol;"}' * 10 + '">'
                 for i in range(1, 10)
             )
-            + ']>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03">&lol9;</Document>',
+            + "]>\n"
+            + '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03">&lol9;</Document>',
             "DOCTYPE is not allowed",
         ),
         (
