@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from corridor.demo.corridor import chart, describe
 from corridor.demo.day import business_day, day_marker
 from corridor.demo.traffic import TrafficResult, run_traffic
+from corridor.iso20022.demo import write_day_outputs
 from corridor.ledger import CreateAccountResult, CreateTransferResult, Ledger
 from corridor.ledger.invariants import InvariantResult, check_ledger
 from corridor.money import Money
@@ -102,6 +103,7 @@ def run_demo(
         result.balances = balances(ledger)
     result.invariants = check_ledger(engine)
     result.files = _write_reports(result, out)
+    result.files += write_day_outputs(engine, out, day)
     return result
 
 
