@@ -39,6 +39,8 @@ TABLES = (
     "pending_transfers",
     "transfers",
     "accounts",
+    "iso_transactions",
+    "iso_messages",
 )
 
 

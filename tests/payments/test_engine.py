@@ -326,6 +326,9 @@ def test_a_returned_payment_comes_back_less_the_fees_the_banks_keep(
     returned = payments.return_payment(record.payment.uetr, reason="AC04")
     assert returned.status is S.RETURNED
     assert returned.lifecycle.events[-1].reason == "AC04"
+    stored = payments.get(record.payment.uetr)  # as the store keeps it, not only in memory
+    assert stored.status is S.RETURNED
+    assert stored.settlement["returned"] == returned.settlement["returned"]
     assert _balance(ledger, CREDITOR) == start[CREDITOR]
     assert start[DEBTOR] - _balance(ledger, DEBTOR) == 3_000  # both fees, kept by the banks
 

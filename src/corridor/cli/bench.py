@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from corridor.bench import iso as iso_bench
 from corridor.bench import ledger as ledger_bench
 from corridor.bench import payments as payments_bench
 from corridor.bench import screening as screening_bench
@@ -156,3 +157,28 @@ def screening(
     with _stages(transient=json_output) as report:
         figures = screening_bench.run(data, negatives=negatives, progress=report)
     _print(figures, json_output, "corridor bench screening")
+
+
+@app.command("iso")
+def iso(
+    json_output: JsonOption = False,
+    backend: BackendOption = None,
+    transactions: Annotated[
+        int, typer.Option(min=10, help="Credit transfers in the pain.001 validated.")
+    ] = 100_000,
+    import_transactions: Annotated[
+        int, typer.Option(min=1, help="Credit transfers imported end to end through the engine.")
+    ] = 1_000,
+    postgres_url: PostgresUrlOption = None,
+) -> None:
+    """pain.001 parse + validate and end-to-end import rates, pacs.008 generation, and peak
+    memory for two file sizes."""
+    with _stages(transient=json_output) as report:
+        figures = iso_bench.run(
+            _backend(backend),
+            transactions=transactions,
+            import_transactions=import_transactions,
+            postgres_url=postgres_url,
+            progress=report,
+        )
+    _print(figures, json_output, "corridor bench iso")

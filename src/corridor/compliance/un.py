@@ -19,6 +19,7 @@ from corridor.compliance.listed import (
     ParsedList,
     checksum,
 )
+from corridor.safe_xml import hardened_parser
 
 _QUALITY = {
     "good": NameKind.ALIAS,
@@ -28,16 +29,6 @@ _QUALITY = {
     "": NameKind.ALIAS,
 }
 _NAME_PARTS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
-
-
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-    )
 
 
 def _text(element: etree._Element, path: str) -> str:
@@ -99,7 +90,7 @@ def parse_un_xml(path: Path | str) -> ParsedList:
     dates of birth and countries. Raises ListFormatError naming the line and element."""
     path = Path(path)
     try:
-        tree = etree.parse(str(path), _parser())
+        tree = etree.parse(str(path), hardened_parser())
     except OSError as exc:
         raise ListFormatError(path, "file", f"cannot be read: {exc}") from None
     except etree.XMLSyntaxError as exc:

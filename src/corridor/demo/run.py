@@ -15,6 +15,7 @@ from corridor.checks import check_books
 from corridor.demo import network
 from corridor.demo.clock import business_date
 from corridor.demo.traffic import TrafficResult, run_traffic
+from corridor.iso20022.demo import write_day_outputs
 from corridor.ledger import CreateAccountResult, Ledger
 from corridor.ledger.invariants import InvariantResult
 from corridor.money import Money
@@ -91,6 +92,7 @@ def run_demo(
         result.balances = balances(ledger)
     result.invariants = check_books(engine)
     result.files = _write_reports(result, out)
+    result.files += write_day_outputs(engine, out, day, result.date)
     return result
 
 

@@ -285,13 +285,13 @@ class PaymentEngine:
         failed = self._apply([posted_chain(uetr, "return", legs)])[0]
         if failed is not None:
             raise LifecycleError(f"the return of {uetr} could not be booked: {failed}")
-        settled = {**record.settlement, "returned": returned}
         return self._step(
-            record.moved(record.lifecycle, settled),
+            record,
             S.RETURNED,
             actor=actor,
             reason=reason,
             detail=f"returned {returned['to_debtor']} to the debtor",
+            settlement={**record.settlement, "returned": returned},
         )
 
     def settle_due(self, *, limit: int = 10_000) -> list[PaymentRecord]:
@@ -615,12 +615,14 @@ class PaymentEngine:
         actor: str | None = None,
         reason: str = "",
         detail: str = "",
+        settlement: dict[str, Any] | None = None,
     ) -> PaymentRecord:
-        """The payment one step on, stored at once (its limits given back if it stops
-        counting)."""
+        """The payment one step on (with a new `settlement`, when given), stored at once
+        (its limits given back if it stops counting)."""
+        moved = record if settlement is None else record.moved(record.lifecycle, settlement)
         work = _Work(
             record,
-            _advance(record, to, self.clock(), actor or self.actor, reason=reason, detail=detail),
+            _advance(moved, to, self.clock(), actor or self.actor, reason=reason, detail=detail),
         )
         self._record([work])
         return work.now
