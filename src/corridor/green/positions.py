@@ -120,7 +120,7 @@ def _checks(frame: pl.DataFrame) -> list[tuple[str, str, pl.Expr]]:
     for column in REQUIRED:
         checks.append((column, "is empty (a required value)", pl.col(column).is_null()))
     ids = pl.col("position_id")
-    checks.append(("position_id", "{value} appears more than once", ids.is_not_null() & ids.is_duplicated()))
+    checks.append(("position_id", "{value} appears on an earlier line too", ids.is_not_null() & ~ids.is_first_distinct()))
     classes = [a.value for a in AssetClass]
     checks.append(
         (
