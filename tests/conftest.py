@@ -24,6 +24,12 @@ ADMIN_URL = os.environ.get(
 )
 # Every table, children first: emptied between tests that share a PostgreSQL database.
 TABLES = (
+    "green_impacts",
+    "green_classifications",
+    "green_allocations",
+    "green_bond_projects",
+    "green_bonds",
+    "green_projects",
     "payment_events",
     "payments",
     "cleared_candidates",
