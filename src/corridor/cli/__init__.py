@@ -15,12 +15,13 @@ from rich.console import Console
 
 from corridor.access.users import UserError
 from corridor.bench.screening import BenchDataError
-from corridor.cli import bench, check, demo, lists, payments, screen
+from corridor.cli import bench, check, demo, green, lists, payments, screen
 from corridor.cli import cases as cases_cli
 from corridor.cli import users as users_cli
 from corridor.compliance import ListFormatError, NameInputError
 from corridor.compliance.cases import CaseError
 from corridor.compliance.payment_screening import PaymentInputError
+from corridor.green.errors import GreenError
 from corridor.ledger import BatchTooLargeError
 from corridor.money import MoneyError
 from corridor.payments.engine import PaymentNotFoundError
@@ -42,6 +43,7 @@ app.command("screen-payment")(cases_cli.screen_payment_command)
 app.add_typer(cases_cli.app, name="cases")
 app.add_typer(users_cli.app, name="users")
 app.add_typer(payments.app, name="payments")
+app.add_typer(green.app, name="green")
 
 USER_ERRORS = (
     StoreError,
@@ -54,6 +56,7 @@ USER_ERRORS = (
     CaseError,
     UserError,
     PaymentNotFoundError,
+    GreenError,
 )
 stderr = Console(stderr=True)
 

@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from corridor.green.invariants import check_green
 from corridor.ledger.invariants import check_ledger
 from corridor.store import display_url, make_engine, upgrade
 
@@ -14,7 +15,7 @@ def check() -> None:
     """Verify every invariant of the books; exit 1 naming what is broken."""
     engine = make_engine()
     upgrade(engine)
-    results = check_ledger(engine)
+    results = check_ledger(engine) + check_green(engine)
     engine.dispose()
     console = Console()
     table = Table(title=f"Invariants of {display_url()}", title_justify="left")

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from corridor.demo.corridor import chart, describe
 from corridor.demo.day import business_day, day_marker
 from corridor.demo.traffic import TrafficResult, run_traffic
+from corridor.green.demo import GreenDemoResult, run_green_demo
 from corridor.ledger import CreateAccountResult, CreateTransferResult, Ledger
 from corridor.ledger.invariants import InvariantResult, check_ledger
 from corridor.money import Money
@@ -35,6 +36,7 @@ class DemoResult:
     invariants: list[InvariantResult] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     traffic: TrafficResult = field(default_factory=TrafficResult)
+    green: GreenDemoResult | None = None
 
 
 def _next_day(ledger: Ledger) -> int:
@@ -99,6 +101,7 @@ def run_demo(
                 report(stage.name, done, total)
             result.stages.append((stage.name, applied, rejected))
         result.traffic = run_traffic(engine, ledger, day, payments, report)
+        result.green = run_green_demo(engine, ledger, day, out)
         result.balances = balances(ledger)
     result.invariants = check_ledger(engine)
     result.files = _write_reports(result, out)

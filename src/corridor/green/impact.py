@@ -15,7 +15,7 @@ HOURS_PER_YEAR = Decimal(8760)
 GRID_FILE = "grid_factors.csv"
 ROUNDING = ROUND_HALF_EVEN
 """Reported impact figures are rounded half-even: tCO2e and MWh to whole units, MW to 0.01."""
-PLACES = {"tCO2e": Decimal(1), "MWh": Decimal(1), "MW": Decimal("0.01")}
+PLACES = {"tCO2e": Decimal(1), "MWh": Decimal(1), "MW": Decimal("0.01"), "buses": Decimal(1), "stations": Decimal(1)}
 
 
 @dataclass(frozen=True, slots=True)

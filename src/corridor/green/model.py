@@ -111,7 +111,11 @@ class BondPosition:
     @property
     def unallocated(self) -> Money:
         """Proceeds not yet allocated: cash plus what is placed meanwhile."""
-        total = self.unallocated_cash or Money.of(0, self.bond.proceeds.currency)
+        total = (
+            Money.of(0, self.bond.proceeds.currency)
+            if self.unallocated_cash is None
+            else self.unallocated_cash
+        )
         for placed in self.placements.values():
             total += placed
         return total
