@@ -63,17 +63,22 @@ def test_check_finds_a_journal_that_disagrees_with_the_ledger(
 ) -> None:
     run_green_demo(engine, ledger, 1, tmp_path)
     with engine.begin() as c:
-        c.execute(sa.text("UPDATE green_allocations SET amount = amount + 1 WHERE kind = 'allocate'"))
+        c.execute(
+            sa.text("UPDATE green_allocations SET amount = amount + 1 WHERE kind = 'allocate'")
+        )
     broken = {r.name for r in check_green(engine) if not r.holds}
     assert "journal_matches_the_ledger" in broken
 
 
-def test_reports_carry_allocation_impact_and_charts(engine: Engine, ledger: Ledger, tmp_path: Path) -> None:
+def test_reports_carry_allocation_impact_and_charts(
+    engine: Engine, ledger: Ledger, tmp_path: Path
+) -> None:
     run_green_demo(engine, ledger, 1, tmp_path)
     files = write(build(engine, bonds.position(engine, ledger, BOND_ID)), tmp_path / "r")
     html = next(f for f in files if f.suffix == ".html").read_text(encoding="utf-8")
     assert html.count("<svg") >= 2
     assert "green under cn-gbepc" in html  # the monitoring network: China yes, CGT no
     allocation = next(f for f in files if f.name.endswith("allocation.csv")).read_text()
-    assert "LUOHU-SOLAR-01" in allocation and "money_market,100000000.00" in allocation
+    assert "LUOHU-SOLAR-01" in allocation
+    assert "money_market,100000000.00" in allocation
     assert next(f for f in files if f.suffix == ".pdf").read_bytes().startswith(b"%PDF")

@@ -47,7 +47,9 @@ def test_an_analyst_records_a_reason_and_a_known_activity() -> None:
 
 def test_wind_impact_from_the_grid_factor() -> None:
     """100 MW at 30 %: 262,800 MWh, × 0.3869 (China Southern) → 101,677 t; half financed."""
-    capacity, generation, avoided = renewable_impact(Decimal(100), Decimal("0.3"), "CN-southern", 2024)
+    _capacity, generation, avoided = renewable_impact(
+        Decimal(100), Decimal("0.3"), "CN-southern", 2024
+    )
     assert generation.value == 262_800
     assert round(avoided.value) == 101_677
     assert "2022" in avoided.method  # the newest sourced year, named

@@ -32,7 +32,12 @@ def test_evic_includes_cash_so_equity_and_debt_get_half_each() -> None:
     shared = {"evic": "100", "scope1": "1000"}
     out = results(
         [
-            {"position_id": "equity", "asset_class": "listed_equity", "outstanding": "50", **shared},
+            {
+                "position_id": "equity",
+                "asset_class": "listed_equity",
+                "outstanding": "50",
+                **shared,
+            },
             {"position_id": "debt", "asset_class": "corporate_bond", "outstanding": "50", **shared},
         ]
     )
@@ -47,8 +52,14 @@ def test_outstanding_weighted_data_quality_is_3_03() -> None:
     assert round(weighted_score(loans, scores) or 0, 2) == 3.03
     # the same through the file format and the portfolio total
     rows = [
-        {"position_id": f"L{i}", "asset_class": "business_loan", "outstanding": str(o),
-         "total_debt": "10000000", "scope1": "10", "data_quality": str(s)}
+        {
+            "position_id": f"L{i}",
+            "asset_class": "business_loan",
+            "outstanding": str(o),
+            "total_debt": "10000000",
+            "scope1": "10",
+            "data_quality": str(s),
+        }
         for i, (o, s) in enumerate(zip(loans.to_list(), scores.to_list(), strict=True))
     ]
     totals = portfolio(results(rows), "USD")
@@ -81,8 +92,16 @@ def test_sovereign_bond_is_attributed_by_ppp_adjusted_gdp() -> None:
 def test_sovereign_exposure_in_another_currency_is_converted_to_usd() -> None:
     """Exposure is in USD against PPP-GDP in international dollars (§5.7)."""
     positions = frame(
-        [{"position_id": "cgb", "asset_class": "sovereign_debt", "currency": "CNY",
-          "outstanding": "700000000", "gdp_ppp": "23487798000000", "scope1": "11535000000"}]
+        [
+            {
+                "position_id": "cgb",
+                "asset_class": "sovereign_debt",
+                "currency": "CNY",
+                "outstanding": "700000000",
+                "gdp_ppp": "23487798000000",
+                "scope1": "11535000000",
+            }
+        ]
     )
     out = attribute(positions, {"CNY": 0.13}, {"CNY": 1 / 7})
     assert round(out["financed_scope1"][0]) == 49_111
@@ -99,10 +118,19 @@ def test_waci_on_a_small_portfolio() -> None:
     assert round(value or 0, 4) == 0.8095
     assert coverage == 1.0
     rows = [
-        {"position_id": p, "asset_class": "listed_equity", "outstanding": o, "evic": "100000",
-         "scope1": e, "revenue": str(int(r) * 10**6)}
-        for p, o, e, r in (("a", "100", "1000", "2000"), ("b", "200", "5000", "5000"),
-                           ("c", "50", "2000", "3000"))
+        {
+            "position_id": p,
+            "asset_class": "listed_equity",
+            "outstanding": o,
+            "evic": "100000",
+            "scope1": e,
+            "revenue": str(int(r) * 10**6),
+        }
+        for p, o, e, r in (
+            ("a", "100", "1000", "2000"),
+            ("b", "200", "5000", "5000"),
+            ("c", "50", "2000", "3000"),
+        )
     ]
     assert round(portfolio(results(rows), "USD").waci or 0, 4) == 0.8095
 
@@ -116,8 +144,15 @@ def test_portfolio_of_tables_5_4_and_5_5() -> None:
         ("C", "20", "5000", "300", "0"),
     )
     rows = [
-        {"position_id": p, "asset_class": "listed_equity", "outstanding": o, "evic": "100",
-         "scope1": s1, "scope2": s2, "scope3": s3}
+        {
+            "position_id": p,
+            "asset_class": "listed_equity",
+            "outstanding": o,
+            "evic": "100",
+            "scope1": s1,
+            "scope2": s2,
+            "scope3": s3,
+        }
         for p, o, s1, s2, s3 in companies
     ]
     totals = portfolio(results(rows), "USD")
@@ -133,17 +168,49 @@ def test_edge_rules() -> None:
     origination; a factor above 1 is capped and says so."""
     out = results(
         [
-            {"position_id": "car", "asset_class": "motor_vehicle_loan", "outstanding": "15000", "scope1": "2"},
-            {"position_id": "repaid", "asset_class": "business_loan", "outstanding": "0",
-             "total_debt": "100", "scope1": "50"},
-            {"position_id": "loan", "asset_class": "business_loan", "outstanding": "25",
-             "total_equity": "-40", "total_debt": "100", "scope1": "80"},
-            {"position_id": "stake", "asset_class": "unlisted_equity", "outstanding": "5",
-             "total_equity": "-40", "total_debt": "100", "scope1": "80"},
-            {"position_id": "office", "asset_class": "commercial_real_estate", "outstanding": "600000",
-             "value_at_origination": "1000000", "scope1": "40"},
-            {"position_id": "over", "asset_class": "mortgage", "outstanding": "330000",
-             "value_at_origination": "300000", "scope1": "3"},
+            {
+                "position_id": "car",
+                "asset_class": "motor_vehicle_loan",
+                "outstanding": "15000",
+                "scope1": "2",
+            },
+            {
+                "position_id": "repaid",
+                "asset_class": "business_loan",
+                "outstanding": "0",
+                "total_debt": "100",
+                "scope1": "50",
+            },
+            {
+                "position_id": "loan",
+                "asset_class": "business_loan",
+                "outstanding": "25",
+                "total_equity": "-40",
+                "total_debt": "100",
+                "scope1": "80",
+            },
+            {
+                "position_id": "stake",
+                "asset_class": "unlisted_equity",
+                "outstanding": "5",
+                "total_equity": "-40",
+                "total_debt": "100",
+                "scope1": "80",
+            },
+            {
+                "position_id": "office",
+                "asset_class": "commercial_real_estate",
+                "outstanding": "600000",
+                "value_at_origination": "1000000",
+                "scope1": "40",
+            },
+            {
+                "position_id": "over",
+                "asset_class": "mortgage",
+                "outstanding": "330000",
+                "value_at_origination": "300000",
+                "scope1": "3",
+            },
         ]
     )
     by_id = {r["position_id"]: r for r in out.iter_rows(named=True)}
@@ -162,8 +229,17 @@ def test_edge_rules() -> None:
 def test_every_position_carries_its_audit_trail() -> None:
     """Formula, clause, inputs, source and vintage travel with each result."""
     out = results(
-        [{"position_id": "p", "asset_class": "project_finance", "outstanding": "10",
-          "total_assets": "40", "scope1": "8", "emissions_source": "CDP 2024", "vintage": "2024"}]
+        [
+            {
+                "position_id": "p",
+                "asset_class": "project_finance",
+                "outstanding": "10",
+                "total_assets": "40",
+                "scope1": "8",
+                "emissions_source": "CDP 2024",
+                "vintage": "2024",
+            }
+        ]
     )
     row = out.row(0, named=True)
     assert row["clause"] == "§5.3"
@@ -173,9 +249,17 @@ def test_every_position_carries_its_audit_trail() -> None:
     assert (row["emissions_source"], row["vintage"]) == ("CDP 2024", 2024)
 
 
-_CLASSES = ("listed_equity", "corporate_bond", "business_loan", "unlisted_equity",
-            "project_finance", "commercial_real_estate", "mortgage", "motor_vehicle_loan",
-            "sovereign_debt")
+_CLASSES = (
+    "listed_equity",
+    "corporate_bond",
+    "business_loan",
+    "unlisted_equity",
+    "project_finance",
+    "commercial_real_estate",
+    "mortgage",
+    "motor_vehicle_loan",
+    "sovereign_debt",
+)
 _amount = st.integers(min_value=0, max_value=10**12).map(str)
 _position = st.fixed_dictionaries(
     {

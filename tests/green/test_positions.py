@@ -70,7 +70,9 @@ def test_every_problem_is_reported_in_one_run(tmp_path: Path) -> None:
         write(tmp_path, HEADER, "P1,listed_equity,GBP,-1,1000,x,2,1", "P2,bogus,GBP,1,1,1,1,1")
     )
     assert {(p.line, p.column) for p in error.problems} >= {
-        (2, "outstanding"), (2, "scope1"), (3, "asset_class")
+        (2, "outstanding"),
+        (2, "scope1"),
+        (3, "asset_class"),
     }
     assert "(and 2 more problems)" in str(error)
 

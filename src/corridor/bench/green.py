@@ -18,8 +18,10 @@ def positions(count: int, seed: int = 7) -> pl.DataFrame:
     """`count` typed positions across every asset class and three currencies (deterministic)."""
     rng = np.random.default_rng(seed)
     classes = np.array([a.value for a in AssetClass])
-    def amounts(low: float, high: float) -> np.ndarray:  # type: ignore[type-arg]
+
+    def amounts(low: float, high: float) -> np.ndarray:
         return np.round(rng.uniform(low, high, count), 2)
+
     equity = amounts(-1e6, 1e9)
     return pl.DataFrame(
         {
@@ -27,14 +29,21 @@ def positions(count: int, seed: int = 7) -> pl.DataFrame:
             "position_id": [f"P{i:08d}" for i in range(count)],
             "asset_class": classes[rng.integers(0, len(classes), count)],
             "currency": np.array(["GBP", "HKD", "CNY"])[rng.integers(0, 3, count)],
-            "counterparty": None, "sector": None, "country": None,
+            "counterparty": None,
+            "sector": None,
+            "country": None,
             "physical_unit": np.where(rng.random(count) < 0.3, "MWh", ""),
-            "emissions_source": "generated", "evic": amounts(1e8, 1e10),
-            "total_equity": equity, "total_debt": amounts(1e6, 1e9),
+            "emissions_source": "generated",
+            "evic": amounts(1e8, 1e10),
+            "total_equity": equity,
+            "total_debt": amounts(1e6, 1e9),
             "total_assets": amounts(1e7, 1e10),
             "value_at_origination": np.where(rng.random(count) < 0.05, np.nan, amounts(1e4, 1e7)),
-            "revenue": amounts(1e6, 1e9), "outstanding": amounts(0, 1e7),
-            "gdp_ppp": amounts(1e11, 2e13), "scope1": amounts(0, 1e6), "scope2": amounts(0, 1e5),
+            "revenue": amounts(1e6, 1e9),
+            "outstanding": amounts(0, 1e7),
+            "gdp_ppp": amounts(1e11, 2e13),
+            "scope1": amounts(0, 1e6),
+            "scope2": amounts(0, 1e5),
             "scope3": np.where(rng.random(count) < 0.5, np.nan, amounts(0, 1e6)),
             "physical_output": amounts(1, 1e6),
             "data_quality": rng.integers(1, 6, count).astype(np.int8),
@@ -49,7 +58,9 @@ def positions(count: int, seed: int = 7) -> pl.DataFrame:
     )
 
 
-def run(count: int = 1_000_000, repeats: int = 3, progress: Progress | None = None) -> dict[str, object]:
+def run(
+    count: int = 1_000_000, repeats: int = 3, progress: Progress | None = None
+) -> dict[str, object]:
     """Attribute and total `count` positions `repeats` times; the best run counts."""
     report = progress or (lambda _stage, _done, _total: None)
     report("generating positions", 0, count)

@@ -59,13 +59,25 @@ def issue(engine: Engine, ledger: Ledger, bond: GreenBond) -> bool:
         with engine.connect() as connection:
             if repo.bond(connection, bond.id) != bond:
                 raise AllocationError(f"bond {bond.id} exists with other terms")
-    _book(engine, ledger, bond, "issue", "issue", raised_account(bond.id),
-          unallocated_account(bond.id), bond.proceeds, bond.issued_on, GreenTransferCode.ISSUE,
-          note=f"proceeds of {bond.isin}")
+    _book(
+        engine,
+        ledger,
+        bond,
+        "issue",
+        "issue",
+        raised_account(bond.id),
+        unallocated_account(bond.id),
+        bond.proceeds,
+        bond.issued_on,
+        GreenTransferCode.ISSUE,
+        note=f"proceeds of {bond.isin}",
+    )
     return new
 
 
-def select(engine: Engine, ledger: Ledger, bond_id: str, project_id: str, category: str, on: date) -> None:
+def select(
+    engine: Engine, ledger: Ledger, bond_id: str, project_id: str, category: str, on: date
+) -> None:
     """Make a project eligible for the bond's proceeds under an ICMA category of its framework."""
     with engine.begin() as connection:
         bond = repo.bond(connection, bond_id)
@@ -81,7 +93,9 @@ def select(engine: Engine, ledger: Ledger, bond_id: str, project_id: str, catego
                 f" the bond in {bond.proceeds.currency.code}"
             )
         repo.select_project(connection, bond_id, project_id, category, on)
-    ledger.create_accounts([project_ledger_account(bond_id, project_id, bond.proceeds.currency.code)])
+    ledger.create_accounts(
+        [project_ledger_account(bond_id, project_id, bond.proceeds.currency.code)]
+    )
 
 
 def allocate(
@@ -92,7 +106,9 @@ def allocate(
         bond = repo.bond(connection, bond_id)
         eligible = dict(repo.selected_projects(connection, bond_id))
         if project_id not in eligible:
-            raise AllocationError(f"project {project_id} is not an eligible project of bond {bond_id}")
+            raise AllocationError(
+                f"project {project_id} is not an eligible project of bond {bond_id}"
+            )
         project = repo.project(connection, project_id)
     already = _balance(ledger, project_account(bond_id, project_id), bond)
     if already + amount > project.total_cost and not _booked(ledger, bond_id, "allocate", key):
@@ -100,26 +116,61 @@ def allocate(
             f"allocating {amount} to {project_id} would pass its cost {project.total_cost}"
             f" ({already} allocated already)"
         )
-    _book(engine, ledger, bond, "allocate", key, unallocated_account(bond_id),
-          project_account(bond_id, project_id), amount, on, GreenTransferCode.ALLOCATE,
-          project_id=project_id)
+    _book(
+        engine,
+        ledger,
+        bond,
+        "allocate",
+        key,
+        unallocated_account(bond_id),
+        project_account(bond_id, project_id),
+        amount,
+        on,
+        GreenTransferCode.ALLOCATE,
+        project_id=project_id,
+    )
 
 
-def place(engine: Engine, ledger: Ledger, bond_id: str, placement: str, amount: Money, on: date, key: str) -> None:
+def place(
+    engine: Engine, ledger: Ledger, bond_id: str, placement: str, amount: Money, on: date, key: str
+) -> None:
     """Place unallocated cash meanwhile (money market, government securities…)."""
     bond = _bond(engine, bond_id)
     Placement(placement)
-    _book(engine, ledger, bond, "place", key, unallocated_account(bond_id),
-          placement_account(bond_id, placement), amount, on, GreenTransferCode.PLACE,
-          placement=placement)
+    _book(
+        engine,
+        ledger,
+        bond,
+        "place",
+        key,
+        unallocated_account(bond_id),
+        placement_account(bond_id, placement),
+        amount,
+        on,
+        GreenTransferCode.PLACE,
+        placement=placement,
+    )
 
 
-def recall(engine: Engine, ledger: Ledger, bond_id: str, placement: str, amount: Money, on: date, key: str) -> None:
+def recall(
+    engine: Engine, ledger: Ledger, bond_id: str, placement: str, amount: Money, on: date, key: str
+) -> None:
     """Bring placed proceeds back to unallocated cash, ready to allocate."""
     bond = _bond(engine, bond_id)
     Placement(placement)
-    _book(engine, ledger, bond, "recall", key, placement_account(bond_id, placement),
-          unallocated_account(bond_id), amount, on, GreenTransferCode.RECALL, placement=placement)
+    _book(
+        engine,
+        ledger,
+        bond,
+        "recall",
+        key,
+        placement_account(bond_id, placement),
+        unallocated_account(bond_id),
+        amount,
+        on,
+        GreenTransferCode.RECALL,
+        placement=placement,
+    )
 
 
 def position(engine: Engine, ledger: Ledger, bond_id: str) -> BondPosition:
@@ -157,12 +208,25 @@ def _booked(ledger: Ledger, bond_id: str, kind: str, key: str) -> bool:
 
 
 def _book(
-    engine: Engine, ledger: Ledger, bond: GreenBond, kind: str, key: str, debit: int, credit: int,
-    amount: Money, on: date, code: GreenTransferCode, *, project_id: str | None = None,
-    placement: str | None = None, note: str = "",
+    engine: Engine,
+    ledger: Ledger,
+    bond: GreenBond,
+    kind: str,
+    key: str,
+    debit: int,
+    credit: int,
+    amount: Money,
+    on: date,
+    code: GreenTransferCode,
+    *,
+    project_id: str | None = None,
+    placement: str | None = None,
+    note: str = "",
 ) -> None:
     if amount.currency != bond.proceeds.currency:
-        raise AllocationError(f"bond {bond.id} is in {bond.proceeds.currency.code}, not {amount.currency.code}")
+        raise AllocationError(
+            f"bond {bond.id} is in {bond.proceeds.currency.code}, not {amount.currency.code}"
+        )
     if not amount.is_positive():
         raise AllocationError(f"an amount moved is positive, not {amount}")
     units = amount.to_minor_units()
@@ -175,7 +239,18 @@ def _book(
             f"bond {bond.id} has not {amount} there to {kind}: recall placed proceeds first"
         )
     if result not in _DONE:
-        raise AllocationError(f"the ledger refused the {kind} of {amount} on bond {bond.id}: {result.value}")
+        raise AllocationError(
+            f"the ledger refused the {kind} of {amount} on bond {bond.id}: {result.value}"
+        )
     with engine.begin() as connection:
-        repo.record_allocation(connection, tid, bond.id, kind, units, on,
-                               project_id=project_id, placement=placement, note=note)
+        repo.record_allocation(
+            connection,
+            tid,
+            bond.id,
+            kind,
+            units,
+            on,
+            project_id=project_id,
+            placement=placement,
+            note=note,
+        )

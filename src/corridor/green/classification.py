@@ -121,7 +121,8 @@ def analyst_tag(
 
 
 def divergence(tags: list[Tag]) -> str:
-    """'' when every taxonomy agrees; else e.g. 'green under cn-gbepc, icma-gbp; not under cgt, eu-taxonomy'."""
+    """'' when every taxonomy agrees; else which say green and which do not, e.g.
+    'green under cn-gbepc, icma-gbp; not under cgt, eu-taxonomy'."""
     green = [t.taxonomy.value for t in tags if t.green]
     not_green = [t.taxonomy.value for t in tags if not t.green]
     if not green or not not_green:
@@ -130,5 +131,10 @@ def divergence(tags: list[Tag]) -> str:
 
 
 def _shown(sector: Sector) -> str:
-    parts = [f"NACE {sector.nace}" if sector.nace else "", f"GB/T 4754 {sector.cn_industry}" if sector.cn_industry else ""]
-    return " / ".join(p for p in parts if p) + (f", technology {sector.technology}" if sector.technology else "")
+    parts = [
+        f"NACE {sector.nace}" if sector.nace else "",
+        f"GB/T 4754 {sector.cn_industry}" if sector.cn_industry else "",
+    ]
+    return " / ".join(p for p in parts if p) + (
+        f", technology {sector.technology}" if sector.technology else ""
+    )

@@ -48,15 +48,48 @@ BOND = GreenBond(
     ),
 )
 PROJECTS = (
-    (Project("LUOHU-SOLAR-01", "Luohu rooftop solar PV, 12 MW", Side.LUOHU, "CN",
-             Sector("D35.11", "4416", "solar_pv"), _cnh(60), date(2025, 6, 2), "CN-southern",
-             "罗湖屋顶分布式光伏"), "renewable_energy"),
-    (Project("LUOHU-EBUS-01", "Luohu battery-electric bus fleet and depot", Side.LUOHU, "CN",
-             Sector("H49.31", "5411", "electric_bus"), _cnh(180), date(2025, 7, 7), "",
-             "罗湖纯电动公交车队及场站"), "clean_transportation"),
-    (Project("LUOHU-RIVER-01", "Luohu river environmental monitoring network", Side.LUOHU, "CN",
-             Sector("M71.20", "7461", "environmental_monitoring"), _cnh(40), date(2025, 8, 4),
-             "", "罗湖河流环境监测网络"), "pollution_prevention"),
+    (
+        Project(
+            "LUOHU-SOLAR-01",
+            "Luohu rooftop solar PV, 12 MW",
+            Side.LUOHU,
+            "CN",
+            Sector("D35.11", "4416", "solar_pv"),
+            _cnh(60),
+            date(2025, 6, 2),
+            "CN-southern",
+            "罗湖屋顶分布式光伏",
+        ),
+        "renewable_energy",
+    ),
+    (
+        Project(
+            "LUOHU-EBUS-01",
+            "Luohu battery-electric bus fleet and depot",
+            Side.LUOHU,
+            "CN",
+            Sector("H49.31", "5411", "electric_bus"),
+            _cnh(180),
+            date(2025, 7, 7),
+            "",
+            "罗湖纯电动公交车队及场站",
+        ),
+        "clean_transportation",
+    ),
+    (
+        Project(
+            "LUOHU-RIVER-01",
+            "Luohu river environmental monitoring network",
+            Side.LUOHU,
+            "CN",
+            Sector("M71.20", "7461", "environmental_monitoring"),
+            _cnh(40),
+            date(2025, 8, 4),
+            "",
+            "罗湖河流环境监测网络",
+        ),
+        "pollution_prevention",
+    ),
 )
 # day → (recall from the money market, then allocations), in CNH millions
 TRANCHES: dict[int, tuple[int, tuple[tuple[str, int], ...]]] = {
@@ -80,22 +113,33 @@ def _impacts(project: Project) -> list[ImpactFigure]:
     if project.sector.technology == "solar_pv":
         return renewable_impact(Decimal(12), Decimal("0.125"), project.grid, 2025)
     if project.sector.technology == "electric_bus":
-        return [ImpactFigure("vehicles", Decimal(120), "buses", "issuer's data; GHG avoided not "
-                             "estimated (no sourced diesel-bus factor shipped)")]
+        return [
+            ImpactFigure(
+                "vehicles",
+                Decimal(120),
+                "buses",
+                "issuer's data; GHG avoided not estimated (no sourced diesel-bus factor shipped)",
+            )
+        ]
     return [ImpactFigure("monitoring_stations", Decimal(36), "stations", "issuer's data")]
 
 
 def _set_up(engine: Engine, ledger: Ledger) -> None:
-    for project, category in PROJECTS:
+    for project, _category in PROJECTS:
         if bonds.register_project(engine, project):
             with engine.begin() as connection:
                 tags = classify(project.sector, project.approved_on)
                 if project.sector.technology == "solar_pv":
-                    tags.append(analyst_tag(
-                        TaxonomyId.CGT, "4.1", TagStatus.ALIGNED,
-                        "technical screening criteria confirmed from the independent engineer's"
-                        " report (demo)", "green.analyst",
-                    ))
+                    tags.append(
+                        analyst_tag(
+                            TaxonomyId.CGT,
+                            "4.1",
+                            TagStatus.ALIGNED,
+                            "technical screening criteria confirmed from the independent engineer's"
+                            " report (demo)",
+                            "green.analyst",
+                        )
+                    )
                 repo.add_tags(connection, f"project:{project.id}", tags)
                 repo.put_impacts(connection, project.id, 2025, _impacts(project))
     if bonds.issue(engine, ledger, BOND):
@@ -114,7 +158,9 @@ def run_green_demo(engine: Engine, ledger: Ledger, day: int, out: Path) -> Green
         bonds.recall(engine, ledger, BOND_ID, "money_market", _cnh(recall), on, f"day-{day}")
         booked.append(f"recalled {recall:,},000,000 {CCY} from the money market")
     for project_id, millions in allocations:
-        bonds.allocate(engine, ledger, BOND_ID, project_id, _cnh(millions), on, f"day-{day}-{project_id}")
+        bonds.allocate(
+            engine, ledger, BOND_ID, project_id, _cnh(millions), on, f"day-{day}-{project_id}"
+        )
         booked.append(f"allocated {millions:,},000,000 {CCY} to {project_id}")
     position = bonds.position(engine, ledger, BOND_ID)
     report = build(engine, position)

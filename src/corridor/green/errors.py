@@ -47,7 +47,7 @@ class AllocationError(GreenError):
 
 
 class ClassificationError(GreenError):
-    """A classification names a known taxonomy, version and activity; an analyst's names a reason."""
+    """A classification names a known taxonomy, version and activity; an analyst's, a reason."""
 
 
 class UnknownTaxonomyError(ClassificationError):

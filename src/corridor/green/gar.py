@@ -42,10 +42,17 @@ class Counterparty(StrEnum):
     TRADING_BOOK = "trading_book"
 
 
-EXCLUDED = {Counterparty.SOVEREIGN, Counterparty.CENTRAL_BANK, Counterparty.SUPRANATIONAL,
-            Counterparty.TRADING_BOOK}
-DENOMINATOR_ONLY = {Counterparty.NON_CSRD, Counterparty.DERIVATIVE,
-                    Counterparty.INTERBANK_ON_DEMAND}
+EXCLUDED = {
+    Counterparty.SOVEREIGN,
+    Counterparty.CENTRAL_BANK,
+    Counterparty.SUPRANATIONAL,
+    Counterparty.TRADING_BOOK,
+}
+DENOMINATOR_ONLY = {
+    Counterparty.NON_CSRD,
+    Counterparty.DERIVATIVE,
+    Counterparty.INTERBANK_ON_DEMAND,
+}
 EXPOSURE_COLUMNS = ("exposure_id", "counterparty_type", "currency", "amount", "aligned_amount")
 
 
@@ -66,8 +73,14 @@ def green_asset_ratio(path: str | Path) -> list[GreenAssetRatio]:
     try:
         raw = pl.read_csv(path, infer_schema=False)
     except (FileNotFoundError, pl.exceptions.PolarsError, UnicodeDecodeError) as error:
-        raise PositionsFileError(str(path), [InputProblem(0, "-", f"not a readable CSV: {error}")]) from None
-    problems = [InputProblem(1, c, "required column is missing") for c in EXPOSURE_COLUMNS if c not in raw.columns]
+        raise PositionsFileError(
+            str(path), [InputProblem(0, "-", f"not a readable CSV: {error}")]
+        ) from None
+    problems = [
+        InputProblem(1, c, "required column is missing")
+        for c in EXPOSURE_COLUMNS
+        if c not in raw.columns
+    ]
     if problems:
         raise PositionsFileError(str(path), problems)
     totals: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
@@ -86,7 +99,9 @@ def green_asset_ratio(path: str | Path) -> list[GreenAssetRatio]:
             problems.append(InputProblem(line, "amount", "not a number"))
             continue
         if amount < 0 or aligned < 0 or aligned > amount:
-            problems.append(InputProblem(line, "aligned_amount", "amounts are >= 0 and aligned <= amount"))
+            problems.append(
+                InputProblem(line, "aligned_amount", "amounts are >= 0 and aligned <= amount")
+            )
             continue
         t = totals[ccy]
         if Counterparty(kind) in EXCLUDED:
@@ -98,7 +113,9 @@ def green_asset_ratio(path: str | Path) -> list[GreenAssetRatio]:
     if problems:
         raise PositionsFileError(str(path), problems)
     return [
-        GreenAssetRatio(c, t[0], t[1], t[2], (t[1] / t[0]).quantize(Decimal("0.0001")) if t[0] else None)
+        GreenAssetRatio(
+            c, t[0], t[1], t[2], (t[1] / t[0]).quantize(Decimal("0.0001")) if t[0] else None
+        )
         for c, t in sorted(totals.items())
     ]
 
@@ -123,8 +140,15 @@ def corridor_view(engine: Engine) -> CorridorView:
                     project = repo.project(connection, str(row["project_id"]))
                     lent[(project.side.value, bond.proceeds.currency.code)] += int(row["amount"])  # type: ignore[call-overload]
         for (side, ccy), units in sorted(lent.items()):
-            view.rows.append({"side": side, "business": "green-bond lending", "currency": ccy,
-                              "green_minor_units": units, "green_share": "1.0000"})
+            view.rows.append(
+                {
+                    "side": side,
+                    "business": "green-bond lending",
+                    "currency": ccy,
+                    "green_minor_units": units,
+                    "green_share": "1.0000",
+                }
+            )
         tagged = repo.current_tags(connection, "payment:")
         payments = connection.exec_driver_sql(
             "SELECT uetr, debtor_agent, currency, instructed FROM payments"
@@ -138,8 +162,15 @@ def corridor_view(engine: Engine) -> CorridorView:
         if any(tag.green for tag in tagged.get(f"payment:{uetr}", [])):
             t[1] += Decimal(str(instructed))
     for (side, ccy), (total, green) in sorted(paid.items()):
-        view.rows.append({"side": side, "business": "payments", "currency": ccy,
-                          "total": str(total), "green": str(green),
-                          "green_share": f"{green / total:.4f}" if total else "-"})
+        view.rows.append(
+            {
+                "side": side,
+                "business": "payments",
+                "currency": ccy,
+                "total": str(total),
+                "green": str(green),
+                "green_share": f"{green / total:.4f}" if total else "-",
+            }
+        )
     view.notes.append("fund holdings: the funds package is not built yet, so none are shown")
     return view

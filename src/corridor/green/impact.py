@@ -15,7 +15,13 @@ HOURS_PER_YEAR = Decimal(8760)
 GRID_FILE = "grid_factors.csv"
 ROUNDING = ROUND_HALF_EVEN
 """Reported impact figures are rounded half-even: tCO2e and MWh to whole units, MW to 0.01."""
-PLACES = {"tCO2e": Decimal(1), "MWh": Decimal(1), "MW": Decimal("0.01"), "buses": Decimal(1), "stations": Decimal(1)}
+PLACES = {
+    "tCO2e": Decimal(1),
+    "MWh": Decimal(1),
+    "MW": Decimal("0.01"),
+    "buses": Decimal(1),
+    "stations": Decimal(1),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +40,9 @@ def grid_factor(grid: str, year: int) -> GridFactor:
     rows = [r for r in read(GRID_FILE).rows if r["grid"] == grid and int(r["year"]) <= year]
     if not rows:
         known = sorted({r["grid"] for r in read(GRID_FILE).rows})
-        raise GreenError(f"no emission factor for grid {grid!r} up to {year} (grids: {', '.join(known)})")
+        raise GreenError(
+            f"no emission factor for grid {grid!r} up to {year} (grids: {', '.join(known)})"
+        )
     row = max(rows, key=lambda r: int(r["year"]))
     return GridFactor(grid, int(row["year"]), Decimal(row["kg_co2e_per_kwh"]), row["source"])
 
@@ -50,12 +58,17 @@ def renewable_impact(
     return [
         ImpactFigure("capacity", capacity_mw, "MW", "installed capacity, issuer's data"),
         ImpactFigure(
-            "annual_generation", generation, "MWh",
+            "annual_generation",
+            generation,
+            "MWh",
             f"{capacity_mw} MW × capacity factor {capacity_factor} × 8,760 h",
         ),
         ImpactFigure(
-            "ghg_avoided", avoided, "tCO2e",
-            f"generation × {factor.kg_per_kwh} tCO2/MWh, grid {grid} {factor.year} ({factor.source})",
+            "ghg_avoided",
+            avoided,
+            "tCO2e",
+            f"generation × {factor.kg_per_kwh} tCO2/MWh,"
+            f" grid {grid} {factor.year} ({factor.source})",
         ),
     ]
 

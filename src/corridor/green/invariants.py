@@ -26,9 +26,15 @@ def _balances(connection: Connection) -> dict[int, int]:
     """Net credit balance of every account, by id (as an int)."""
     found = {}
     for account_id, credits, debits in connection.execute(
-        sa.text("SELECT id, credits_posted, debits_posted FROM accounts WHERE code BETWEEN 600 AND 699")
+        sa.text(
+            "SELECT id, credits_posted, debits_posted FROM accounts WHERE code BETWEEN 600 AND 699"
+        )
     ):
-        key = int.from_bytes(bytes(account_id)) if isinstance(account_id, bytes | memoryview) else int(str(account_id).replace("-", ""), 16)
+        key = (
+            int.from_bytes(bytes(account_id))
+            if isinstance(account_id, bytes | memoryview)
+            else int(str(account_id).replace("-", ""), 16)
+        )
         found[key] = int(credits) - int(debits)
     return found
 
@@ -60,25 +66,47 @@ def journal_matches_the_ledger(connection: Connection) -> list[str]:
     expected: dict[int, int] = defaultdict(int)
     stored = {
         str(_hex(i)): int(a)
-        for i, a in connection.execute(sa.text("SELECT id, amount FROM transfers WHERE code BETWEEN 60 AND 69"))
+        for i, a in connection.execute(
+            sa.text("SELECT id, amount FROM transfers WHERE code BETWEEN 60 AND 69")
+        )
     }
     for row in repo.journal(connection):
         bond_id, kind, amount = str(row["bond_id"]), str(row["kind"]), int(row["amount"])  # type: ignore[call-overload]
         if stored.pop(str(row["transfer_id"]), None) != amount:
-            problems.append(f"journal row {row['transfer_id']} ({kind} of {amount} on {bond_id}) has no such ledger transfer")
+            problems.append(
+                f"journal row {row['transfer_id']} ({kind} of {amount} on {bond_id})"
+                " has no such ledger transfer"
+            )
         debit, credit = {
             "issue": (raised_account(bond_id), unallocated_account(bond_id)),
-            "allocate": (unallocated_account(bond_id), project_account(bond_id, str(row["project_id"]))),
-            "place": (unallocated_account(bond_id), placement_account(bond_id, str(row["placement"]))),
-            "recall": (placement_account(bond_id, str(row["placement"])), unallocated_account(bond_id)),
+            "allocate": (
+                unallocated_account(bond_id),
+                project_account(bond_id, str(row["project_id"])),
+            ),
+            "place": (
+                unallocated_account(bond_id),
+                placement_account(bond_id, str(row["placement"])),
+            ),
+            "recall": (
+                placement_account(bond_id, str(row["placement"])),
+                unallocated_account(bond_id),
+            ),
         }[kind]
         expected[debit] -= amount
         expected[credit] += amount
-    problems += [f"ledger transfer {t} of a green bond is not in the allocation journal" for t in stored]
+    problems += [
+        f"ledger transfer {t} of a green bond is not in the allocation journal" for t in stored
+    ]
     for account, balance in _balances(connection).items():
         if expected.pop(account, 0) != balance:
-            problems.append(f"green bond account {account:032x} holds {balance}, its journal says otherwise")
-    problems += [f"the journal moves account {a:032x}, which the ledger lacks" for a, v in expected.items() if v]
+            problems.append(
+                f"green bond account {account:032x} holds {balance}, its journal says otherwise"
+            )
+    problems += [
+        f"the journal moves account {a:032x}, which the ledger lacks"
+        for a, v in expected.items()
+        if v
+    ]
     return problems
 
 

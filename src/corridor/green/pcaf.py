@@ -114,8 +114,8 @@ def attribute(
         .then(pl.lit("PPP-adjusted GDP"))
         .otherwise(pl.lit("property value at origination"))
     )
-    exposure = pl.when(cls == "sovereign_debt").then(outstanding * _rate(to_usd)).otherwise(
-        outstanding
+    exposure = (
+        pl.when(cls == "sovereign_debt").then(outstanding * _rate(to_usd)).otherwise(outstanding)
     )
     raw = exposure / pl.col("_denominator")
     repaid = outstanding == 0
@@ -232,19 +232,21 @@ def weighted_score(outstanding: pl.Series, scores: pl.Series) -> float | None:
     """The data quality score weighted by outstanding (PCAF Ch. 6): Σ out × score / Σ out,
     over positions that have a score; None when none has."""
     frame = pl.DataFrame({"o": outstanding, "s": scores}).drop_nulls()
-    total = frame["o"].sum()
+    total = float(frame["o"].sum())
     if not frame.height or total == 0:
         return None
     return float((frame["o"] * frame["s"].cast(pl.Float64)).sum() / total)
 
 
-def waci(weights: pl.Series, scope12: pl.Series, revenue_m: pl.Series) -> tuple[float | None, float]:
+def waci(
+    weights: pl.Series, scope12: pl.Series, revenue_m: pl.Series
+) -> tuple[float | None, float]:
     """(WACI, coverage): Σ wᵢ × scope 1+2ᵢ / revenueᵢ (millions), wᵢ = holding / holdings
     with a revenue; coverage is their share of all holdings (TCFD's formula, cited by PCAF)."""
     frame = pl.DataFrame({"w": weights, "e": scope12, "r": revenue_m})
-    total = frame["w"].sum()
+    total = float(frame["w"].sum())
     covered = frame.filter(pl.col("r").is_not_null() & (pl.col("r") > 0))
-    held = covered["w"].sum()
+    held = float(covered["w"].sum())
     if not covered.height or held == 0:
         return None, 0.0
     value = float((covered["w"] / held * covered["e"] / covered["r"]).sum())
@@ -266,7 +268,9 @@ def portfolio(results: pl.DataFrame, reporting_currency: str) -> PortfolioResult
         pl.col("financed_scope3").is_not_null().sum().alias("s3n"),
         pl.col("outstanding_reporting").sum(),
     ).row(0, named=True)
-    value, coverage = waci(out, results["scope1"] + results["scope2"], results["revenue_reporting_m"])
+    value, coverage = waci(
+        out, results["scope1"] + results["scope2"], results["revenue_reporting_m"]
+    )
     physical = (
         results.filter(pl.col("physical_unit").is_not_null() & (pl.col("financed_output") > 0))
         .group_by("physical_unit")
@@ -306,9 +310,13 @@ def portfolio(results: pl.DataFrame, reporting_currency: str) -> PortfolioResult
             out.filter(results["financed_scope3"].is_not_null()),
             results["data_quality_scope3"].filter(results["financed_scope3"].is_not_null()),
         ),
-        economic_intensity=_per_million(float(totals["financed_scope12"]), float(totals["outstanding_reporting"])),
+        economic_intensity=_per_million(
+            float(totals["financed_scope12"]), float(totals["outstanding_reporting"])
+        ),
         waci=value,
         waci_coverage=coverage,
-        physical_intensity={r["physical_unit"]: float(r["i"]) for r in physical.iter_rows(named=True)},
+        physical_intensity={
+            r["physical_unit"]: float(r["i"]) for r in physical.iter_rows(named=True)
+        },
         by_asset_class=classes,
     )

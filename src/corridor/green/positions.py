@@ -63,7 +63,15 @@ NON_NEGATIVE = (
 )
 NUMBERS = (*AMOUNTS, "outstanding", "gdp_ppp", "scope1", "scope2", "scope3", "physical_output")
 SCORES = ("data_quality", "data_quality_scope3")
-OPTIONAL = (*TEXT, *AMOUNTS, "gdp_ppp", "scope3", "data_quality_scope3", "physical_output", "vintage")
+OPTIONAL = (
+    *TEXT,
+    *AMOUNTS,
+    "gdp_ppp",
+    "scope3",
+    "data_quality_scope3",
+    "physical_output",
+    "vintage",
+)
 COLUMNS = (*REQUIRED, *OPTIONAL)
 _SHOWN = 20  # problems kept per file: enough to fix a file, not a flood
 _DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
@@ -107,7 +115,9 @@ def validate_positions(raw: pl.DataFrame, shown: str = "positions") -> pl.DataFr
     )
     for i, (column, message, _expr) in enumerate(checks):
         lines = flagged.filter(pl.col(f"{i}"))["_line"].head(_SHOWN).to_list()
-        problems += [InputProblem(int(line), column, _say(message, frame, line, column)) for line in lines]
+        problems += [
+            InputProblem(int(line), column, _say(message, frame, line, column)) for line in lines
+        ]
     if problems:
         problems.sort(key=lambda p: (p.line, COLUMNS.index(p.column)))
         raise PositionsFileError(shown, problems[:_SHOWN])
@@ -120,7 +130,13 @@ def _checks(frame: pl.DataFrame) -> list[tuple[str, str, pl.Expr]]:
     for column in REQUIRED:
         checks.append((column, "is empty (a required value)", pl.col(column).is_null()))
     ids = pl.col("position_id")
-    checks.append(("position_id", "{value} appears on an earlier line too", ids.is_not_null() & ~ids.is_first_distinct()))
+    checks.append(
+        (
+            "position_id",
+            "{value} appears on an earlier line too",
+            ids.is_not_null() & ~ids.is_first_distinct(),
+        )
+    )
     classes = [a.value for a in AssetClass]
     checks.append(
         (
@@ -162,11 +178,19 @@ def _checks(frame: pl.DataFrame) -> list[tuple[str, str, pl.Expr]]:
     for column in SCORES:
         text = pl.col(column)
         checks.append(
-            (column, "{value} is not a data quality score 1 to 5", text.is_not_null() & ~text.is_in(["1", "2", "3", "4", "5"]))
+            (
+                column,
+                "{value} is not a data quality score 1 to 5",
+                text.is_not_null() & ~text.is_in(["1", "2", "3", "4", "5"]),
+            )
         )
     vintage = pl.col("vintage")
     checks.append(
-        ("vintage", "{value} is not a year (YYYY)", vintage.is_not_null() & ~vintage.str.contains(r"^(19|20)[0-9]{2}$"))
+        (
+            "vintage",
+            "{value} is not a year (YYYY)",
+            vintage.is_not_null() & ~vintage.str.contains(r"^(19|20)[0-9]{2}$"),
+        )
     )
     checks += _denominator_checks()
     return checks

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from fpdf import FPDF
 from sqlalchemy.engine import Engine
 
 from corridor.green import repository as repo
+from corridor.green.classification import divergence
 from corridor.green.impact import pro_rata
 from corridor.green.model import BondPosition, ImpactFigure
 from corridor.green.taxonomy import taxonomy
@@ -43,8 +45,6 @@ class BondReport:
 
 def build(engine: Engine, position: BondPosition) -> BondReport:
     """The report of a bond position: impact pro rata to the share financed, tags per project."""
-    from corridor.green.classification import divergence
-
     lines: list[ImpactLine] = []
     tags: dict[str, list[str]] = {}
     divergences: dict[str, str] = {}
@@ -53,7 +53,10 @@ def build(engine: Engine, position: BondPosition) -> BondReport:
         for allocation in position.allocations:
             pid = allocation.project.id
             for year, figures in sorted(repo.project_impacts(connection, pid).items()):
-                lines += [ImpactLine(pid, year, f, pro_rata(f, allocation.share_financed)) for f in figures]
+                lines += [
+                    ImpactLine(pid, year, f, pro_rata(f, allocation.share_financed))
+                    for f in figures
+                ]
             found = current.get(f"project:{pid}", [])
             tags[pid] = [t.describe() for t in found]
             divergences[pid] = divergence(found)
@@ -65,25 +68,86 @@ def allocation_csv(report: BondReport) -> str:
     pos = report.position
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["bond", "isin", "line", "project", "side", "icma_category", "allocated",
-                     "currency", "share_of_proceeds", "share_of_project_financed", "taxonomies"])
+    writer.writerow(
+        [
+            "bond",
+            "isin",
+            "line",
+            "project",
+            "side",
+            "icma_category",
+            "allocated",
+            "currency",
+            "share_of_proceeds",
+            "share_of_project_financed",
+            "taxonomies",
+        ]
+    )
     proceeds = pos.bond.proceeds.amount
     for a in pos.allocations:
-        writer.writerow([pos.bond.id, pos.bond.isin, "allocated", a.project.id, a.project.side.value,
-                         a.category, a.allocated.amount, a.allocated.currency.code,
-                         f"{a.allocated.amount / proceeds:.4f}", f"{a.share_financed:.4f}",
-                         " | ".join(report.tags.get(a.project.id, []))])
+        writer.writerow(
+            [
+                pos.bond.id,
+                pos.bond.isin,
+                "allocated",
+                a.project.id,
+                a.project.side.value,
+                a.category,
+                a.allocated.amount,
+                a.allocated.currency.code,
+                f"{a.allocated.amount / proceeds:.4f}",
+                f"{a.share_financed:.4f}",
+                " | ".join(report.tags.get(a.project.id, [])),
+            ]
+        )
     if pos.unallocated_cash is not None:
-        writer.writerow([pos.bond.id, pos.bond.isin, "unallocated", "", "", "cash",
-                         pos.unallocated_cash.amount, pos.bond.proceeds.currency.code,
-                         f"{pos.unallocated_cash.amount / proceeds:.4f}", "", ""])
+        writer.writerow(
+            [
+                pos.bond.id,
+                pos.bond.isin,
+                "unallocated",
+                "",
+                "",
+                "cash",
+                pos.unallocated_cash.amount,
+                pos.bond.proceeds.currency.code,
+                f"{pos.unallocated_cash.amount / proceeds:.4f}",
+                "",
+                "",
+            ]
+        )
     for placement, amount in pos.placements.items():
         if not amount.is_zero():
-            writer.writerow([pos.bond.id, pos.bond.isin, "unallocated", "", "", placement,
-                             amount.amount, amount.currency.code,
-                             f"{amount.amount / proceeds:.4f}", "", ""])
-    writer.writerow([pos.bond.id, pos.bond.isin, "proceeds", "", "", "", proceeds,
-                     pos.bond.proceeds.currency.code, "1.0000", "", ""])
+            writer.writerow(
+                [
+                    pos.bond.id,
+                    pos.bond.isin,
+                    "unallocated",
+                    "",
+                    "",
+                    placement,
+                    amount.amount,
+                    amount.currency.code,
+                    f"{amount.amount / proceeds:.4f}",
+                    "",
+                    "",
+                ]
+            )
+    writer.writerow(
+        [
+            pos.bond.id,
+            pos.bond.isin,
+            "proceeds",
+            "",
+            "",
+            "",
+            proceeds,
+            pos.bond.proceeds.currency.code,
+            "1.0000",
+            "",
+            "",
+        ]
+    )
     return out.getvalue()
 
 
@@ -91,13 +155,34 @@ def impact_csv(report: BondReport) -> str:
     """One row per project, year and indicator: whole project, share financed, the bond's part."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["bond", "project", "year", "indicator", "unit", "project_total",
-                     "share_financed", "attributable_to_bond", "method"])
+    writer.writerow(
+        [
+            "bond",
+            "project",
+            "year",
+            "indicator",
+            "unit",
+            "project_total",
+            "share_financed",
+            "attributable_to_bond",
+            "method",
+        ]
+    )
     shares = {a.project.id: a.share_financed for a in report.position.allocations}
     for line in report.impacts:
-        writer.writerow([report.position.bond.id, line.project_id, line.year, line.whole.indicator,
-                         line.whole.unit, line.whole.value, f"{shares[line.project_id]:.6f}",
-                         line.financed.value, line.whole.method])
+        writer.writerow(
+            [
+                report.position.bond.id,
+                line.project_id,
+                line.year,
+                line.whole.indicator,
+                line.whole.unit,
+                line.whole.value,
+                f"{shares[line.project_id]:.6f}",
+                line.financed.value,
+                line.whole.method,
+            ]
+        )
     return out.getvalue()
 
 
@@ -106,15 +191,21 @@ def _bars(title: str, items: list[tuple[str, Decimal]], unit: str) -> str:
     width, bar, gap, label = 640, 22, 8, 230
     top = max((v for _, v in items), default=Decimal(1)) or Decimal(1)
     height = 30 + len(items) * (bar + gap)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
-             f'aria-label="{html.escape(title)}"><title>{html.escape(title)}</title>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+        f'aria-label="{html.escape(title)}"><title>{html.escape(title)}</title>'
+    ]
     for i, (name, value) in enumerate(items):
         y = 20 + i * (bar + gap)
         length = int((width - label - 120) * (value / top)) if top else 0
         parts.append(f'<text x="0" y="{y + 15}" font-size="12">{html.escape(name[:34])}</text>')
-        parts.append(f'<rect x="{label}" y="{y}" width="{max(length, 1)}" height="{bar}" '
-                     f'fill="{_COLOURS[i % len(_COLOURS)]}"/>')
-        parts.append(f'<text x="{label + length + 6}" y="{y + 15}" font-size="12">{value:,} {unit}</text>')
+        parts.append(
+            f'<rect x="{label}" y="{y}" width="{max(length, 1)}" height="{bar}" '
+            f'fill="{_COLOURS[i % len(_COLOURS)]}"/>'
+        )
+        parts.append(
+            f'<text x="{label + length + 6}" y="{y + 15}" font-size="12">{value:,} {unit}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -123,21 +214,29 @@ def _share_bar(pos: BondPosition) -> str:
     """Allocated vs unallocated (by placement) as one stacked bar."""
     proceeds = pos.bond.proceeds.amount
     pieces = [(a.project.id, a.allocated.amount) for a in pos.allocations]
-    pieces += [(f"unallocated: {k}", v.amount) for k, v in pos.placements.items() if not v.is_zero()]
+    pieces += [
+        (f"unallocated: {k}", v.amount) for k, v in pos.placements.items() if not v.is_zero()
+    ]
     if pos.unallocated_cash is not None and not pos.unallocated_cash.is_zero():
         pieces.append(("unallocated: cash", pos.unallocated_cash.amount))
     width, x = 640, 0.0
-    parts = ['<svg xmlns="http://www.w3.org/2000/svg" role="img" width="640" height="70" '
-             'aria-label="Use of proceeds"><title>Use of proceeds</title>']
+    parts = [
+        '<svg xmlns="http://www.w3.org/2000/svg" role="img" width="640" height="70" '
+        'aria-label="Use of proceeds"><title>Use of proceeds</title>'
+    ]
     for i, (name, value) in enumerate(pieces):
         w = float(value / proceeds) * width
         colour = "#9e9e9e" if name.startswith("unallocated") else _COLOURS[i % len(_COLOURS)]
-        parts.append(f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="30" fill="{colour}">'
-                     f'<title>{html.escape(name)}: {value:,}</title></rect>')
+        parts.append(
+            f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="30" fill="{colour}">'
+            f"<title>{html.escape(name)}: {value:,}</title></rect>"
+        )
         x += w
     allocated = pos.allocated.amount / proceeds * 100
-    parts.append(f'<text x="0" y="50" font-size="12">{allocated:.1f}% allocated, '
-                 f'{100 - allocated:.1f}% unallocated</text></svg>')
+    parts.append(
+        f'<text x="0" y="50" font-size="12">{allocated:.1f}% allocated, '
+        f"{100 - allocated:.1f}% unallocated</text></svg>"
+    )
     return "".join(parts)
 
 
@@ -166,7 +265,11 @@ def allocation_html(report: BondReport) -> str:
         f"<td class=n>{i.financed.value:,} {e(i.financed.unit)}</td><td>{e(i.whole.method)}</td></tr>"
         for i in report.impacts
     )
-    avoided = [(i.project_id, i.financed.value) for i in report.impacts if i.whole.indicator == "ghg_avoided"]
+    avoided = [
+        (i.project_id, i.financed.value)
+        for i in report.impacts
+        if i.whole.indicator == "ghg_avoided"
+    ]
     by_category: dict[str, Decimal] = {}
     for a in pos.allocations:
         by_category[a.category] = by_category.get(a.category, Decimal(0)) + a.allocated.amount
@@ -200,8 +303,6 @@ reported apart from financed emissions (PCAF Ch. 6).</p></body></html>
 
 def allocation_pdf(report: BondReport) -> bytes:
     """The same figures as a PDF (core fonts: Latin text only, so Chinese names are left out)."""
-    from fpdf import FPDF
-
     def latin(text: str) -> str:
         return text.encode("latin-1", "replace").decode("latin-1")
 
@@ -212,20 +313,40 @@ def allocation_pdf(report: BondReport) -> bytes:
     pdf.set_font("Helvetica", "B", 14)
     pdf.cell(0, 10, latin(f"{pos.bond.name}: allocation and impact"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=9)
-    pdf.multi_cell(0, 5, latin(f"ISIN {pos.bond.isin}, issuer {pos.bond.issuer_bic}, issued "
-                               f"{pos.bond.issued_on}, proceeds {pos.bond.proceeds.amount:,} {ccy}."))
+    pdf.multi_cell(
+        0,
+        5,
+        latin(
+            f"ISIN {pos.bond.isin}, issuer {pos.bond.issuer_bic}, issued "
+            f"{pos.bond.issued_on}, proceeds {pos.bond.proceeds.amount:,} {ccy}."
+        ),
+    )
     with pdf.table(col_widths=(30, 60, 35, 35, 30)) as table:
         table.row(["project", "name", "category", f"allocated ({ccy})", "share financed"])
         for a in pos.allocations:
-            table.row([a.project.id, latin(a.project.name), a.category, f"{a.allocated.amount:,}",
-                       f"{a.share_financed * 100:.2f}%"])
+            table.row(
+                [
+                    a.project.id,
+                    latin(a.project.name),
+                    a.category,
+                    f"{a.allocated.amount:,}",
+                    f"{a.share_financed * 100:.2f}%",
+                ]
+            )
         table.row(["", "unallocated", "", f"{pos.unallocated.amount:,}", ""])
     pdf.ln(4)
     with pdf.table(col_widths=(35, 15, 35, 40, 40)) as table:
         table.row(["project", "year", "indicator", "whole project", "attributable"])
         for i in report.impacts:
-            table.row([i.project_id, str(i.year), i.whole.indicator,
-                       f"{i.whole.value.normalize():,f} {i.whole.unit}", f"{i.financed.value:,} {i.financed.unit}"])
+            table.row(
+                [
+                    i.project_id,
+                    str(i.year),
+                    i.whole.indicator,
+                    f"{i.whole.value.normalize():,f} {i.whole.unit}",
+                    f"{i.financed.value:,} {i.financed.unit}",
+                ]
+            )
     return bytes(pdf.output())
 
 

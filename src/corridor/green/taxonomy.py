@@ -85,7 +85,11 @@ def taxonomy(taxonomy_id: TaxonomyId | str) -> Taxonomy:
     data = read(_FILES[key])
     activities = {
         row["code"]: Activity(
-            row["code"], int(row["level"]), row["parent"], row["name_en"], row["name_zh"],
+            row["code"],
+            int(row["level"]),
+            row["parent"],
+            row["name_en"],
+            row["name_zh"],
             row["status"],
         )
         for row in data.rows
