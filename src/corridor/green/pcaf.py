@@ -235,7 +235,7 @@ def weighted_score(outstanding: pl.Series, scores: pl.Series) -> float | None:
     total = float(frame["o"].sum())
     if not frame.height or total == 0:
         return None
-    return float((frame["o"] * frame["s"].cast(pl.Float64)).sum() / total)
+    return float((frame["o"] * frame["s"].cast(pl.Float64)).sum()) / total
 
 
 def waci(
