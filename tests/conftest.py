@@ -26,6 +26,12 @@ ADMIN_URL = os.environ.get(
 TABLES = (
     "fx_quotes",
     "client_limit_usage",
+    "green_impacts",
+    "green_classifications",
+    "green_allocations",
+    "green_bond_projects",
+    "green_bonds",
+    "green_projects",
     "payment_events",
     "payments",
     "cleared_candidates",

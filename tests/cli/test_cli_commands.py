@@ -58,7 +58,7 @@ def test_check_passes_on_an_empty_database(tmp_path: Path) -> None:
     """A new database has consistent books."""
     result = run(["check"], tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "all 10 invariants hold" in result.stdout
+    assert "all 12 invariants hold" in result.stdout  # ledger 9, payments 1, green bonds 2
 
 
 def test_demo_twice_then_check_then_tamper(tmp_path: Path) -> None:
@@ -78,7 +78,8 @@ def test_demo_twice_then_check_then_tamper(tmp_path: Path) -> None:
     assert all(summary["invariants"].values())
     left_for_later = day_one["payments"]["statuses"].get("reserved", 0)
     assert left_for_later > 0  # received after the mainland's cut-off: value date day 2
-    assert summary["payments"]["settled_from_earlier_days"] == left_for_later
+    # (and the corporate's pain.001 the demo imports at the close of day 1)
+    assert summary["payments"]["settled_from_earlier_days"] >= left_for_later
     assert day_one["payments"]["waited_for_liquidity"] > 0  # Albion opens short of CNY
     assert run(["check"], tmp_path).returncode == 0
 

@@ -15,12 +15,13 @@ from rich.console import Console
 
 from corridor.access.users import UserError
 from corridor.bench.screening import BenchDataError
-from corridor.cli import bench, check, demo, iso, lists, payments, screen
+from corridor.cli import bench, check, demo, green, iso, lists, payments, screen
 from corridor.cli import cases as cases_cli
 from corridor.cli import users as users_cli
 from corridor.compliance import ListFormatError, NameInputError
 from corridor.compliance.cases import CaseError
 from corridor.compliance.payment_screening import PaymentInputError
+from corridor.green.errors import GreenError
 from corridor.iso20022 import IsoError
 from corridor.ledger import BatchTooLargeError
 from corridor.money import MoneyError
@@ -44,6 +45,7 @@ app.add_typer(cases_cli.app, name="cases")
 app.add_typer(users_cli.app, name="users")
 app.add_typer(payments.app, name="payments")
 app.add_typer(iso.app, name="iso")
+app.add_typer(green.app, name="green")
 
 USER_ERRORS = (
     StoreError,
@@ -57,6 +59,7 @@ USER_ERRORS = (
     UserError,
     PaymentNotFoundError,
     IsoError,
+    GreenError,
 )
 stderr = Console(stderr=True)
 

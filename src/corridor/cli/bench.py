@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from corridor.bench import green as green_bench
 from corridor.bench import iso as iso_bench
 from corridor.bench import ledger as ledger_bench
 from corridor.bench import payments as payments_bench
@@ -182,3 +183,17 @@ def iso(
             progress=report,
         )
     _print(figures, json_output, "corridor bench iso")
+
+
+@app.command("green")
+def green(
+    json_output: JsonOption = False,
+    count: Annotated[
+        int, typer.Option("--positions", min=1, help="Positions attributed and totalled.")
+    ] = 1_000_000,
+    repeats: Annotated[int, typer.Option(min=1, help="Runs; the best counts.")] = 3,
+) -> None:
+    """PCAF financed emissions over generated positions: positions per second."""
+    with _stages(transient=json_output) as report:
+        figures = green_bench.run(count, repeats, progress=report)
+    _print(figures, json_output, "corridor bench green")

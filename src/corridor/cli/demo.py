@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
+from corridor.cli.green import show_demo
 from corridor.demo import DemoResult, run_demo
 from corridor.money import Money
 from corridor.payments.lifecycle import REASONS
@@ -103,6 +104,7 @@ def _show(console: Console, result: DemoResult) -> None:
     console.print(
         "The HTTP API and operations console ([bold]corridor serve[/]) are not built yet."
     )
+    show_demo(console, result.green)
 
 
 def _show_payments(console: Console, result: DemoResult) -> None:

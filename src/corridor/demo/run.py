@@ -15,6 +15,7 @@ from corridor.checks import check_books
 from corridor.demo import network
 from corridor.demo.clock import business_date
 from corridor.demo.traffic import TrafficResult, run_traffic
+from corridor.green.demo import GreenDemoResult, run_green_demo
 from corridor.iso20022.demo import write_day_outputs
 from corridor.ledger import CreateAccountResult, Ledger
 from corridor.ledger.invariants import InvariantResult
@@ -35,6 +36,7 @@ class DemoResult:
     invariants: list[InvariantResult] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     traffic: TrafficResult = field(default_factory=TrafficResult)
+    green: GreenDemoResult | None = None
 
 
 def _next_day(ledger: Ledger) -> int:
@@ -89,6 +91,7 @@ def run_demo(
         day = _next_day(ledger)
         result = DemoResult(day=day, continued=continued, date=business_date(started, day))
         result.traffic = run_traffic(engine, ledger, day, payments, progress, on=result.date)
+        result.green = run_green_demo(engine, ledger, day, out)
         result.balances = balances(ledger)
     result.invariants = check_books(engine)
     result.files = _write_reports(result, out)

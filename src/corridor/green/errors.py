@@ -1,0 +1,54 @@
+"""The errors of corridor.green: each names what is wrong and where."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class GreenError(ValueError):
+    """Base of every green-finance rule a user's input can break."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputProblem:
+    """One thing wrong in an input file: where (line, column) and what."""
+
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else "header"
+        return f"{where}, column {self.column}: {self.message}"
+
+
+class PositionsFileError(GreenError):
+    """A positions CSV is refused whole when any row breaks the documented format: nothing
+    is computed from a file with a bad row, and every problem found is named."""
+
+    def __init__(self, path: str, problems: list[InputProblem]) -> None:
+        self.path = path
+        self.problems = problems
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        super().__init__(f"{path}: {problems[0]}{more}; nothing was computed")
+
+
+class UnknownBondError(GreenError):
+    """A green bond is named by the id it was issued under."""
+
+
+class UnknownProjectError(GreenError):
+    """A project is named by the id it was registered under."""
+
+
+class AllocationError(GreenError):
+    """Proceeds are allocated only to the bond's eligible projects, never beyond the bond's
+    unallocated balance nor beyond a project's cost."""
+
+
+class ClassificationError(GreenError):
+    """A classification names a known taxonomy, version and activity; an analyst's, a reason."""
+
+
+class UnknownTaxonomyError(ClassificationError):
+    """A taxonomy and version are ones Corridor ships (corridor.green.taxonomy)."""

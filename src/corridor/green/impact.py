@@ -1,0 +1,80 @@
+"""Impact per project (ICMA Harmonised Framework for Impact Reporting, core indicators):
+capacity (MW), annual generation (MWh), annual GHG avoided (tCO2e) against the grid's
+emission factor (data/grid_factors.csv), and each reported pro rata to the share financed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from corridor.green.data import read
+from corridor.green.errors import GreenError
+from corridor.green.model import ImpactFigure
+
+HOURS_PER_YEAR = Decimal(8760)
+GRID_FILE = "grid_factors.csv"
+ROUNDING = ROUND_HALF_EVEN
+"""Reported impact figures are rounded half-even: tCO2e and MWh to whole units, MW to 0.01."""
+PLACES = {
+    "tCO2e": Decimal(1),
+    "MWh": Decimal(1),
+    "MW": Decimal("0.01"),
+    "buses": Decimal(1),
+    "stations": Decimal(1),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class GridFactor:
+    """A grid's emission factor for a year, with where it comes from."""
+
+    grid: str
+    year: int
+    kg_per_kwh: Decimal
+    source: str
+
+
+def grid_factor(grid: str, year: int) -> GridFactor:
+    """The grid's factor for `year`, else its latest earlier year (the factor named says which);
+    raises GreenError when the grid has none up to that year."""
+    rows = [r for r in read(GRID_FILE).rows if r["grid"] == grid and int(r["year"]) <= year]
+    if not rows:
+        known = sorted({r["grid"] for r in read(GRID_FILE).rows})
+        raise GreenError(
+            f"no emission factor for grid {grid!r} up to {year} (grids: {', '.join(known)})"
+        )
+    row = max(rows, key=lambda r: int(r["year"]))
+    return GridFactor(grid, int(row["year"]), Decimal(row["kg_co2e_per_kwh"]), row["source"])
+
+
+def renewable_impact(
+    capacity_mw: Decimal, capacity_factor: Decimal, grid: str, year: int
+) -> list[ImpactFigure]:
+    """Capacity, expected annual generation (capacity × capacity factor × 8,760 h) and the
+    GHG it avoids (generation × the grid's factor: kg/kWh is t/MWh) for a renewable plant."""
+    factor = grid_factor(grid, year)
+    generation = capacity_mw * capacity_factor * HOURS_PER_YEAR
+    avoided = generation * factor.kg_per_kwh
+    return [
+        ImpactFigure("capacity", capacity_mw, "MW", "installed capacity, issuer's data"),
+        ImpactFigure(
+            "annual_generation",
+            generation,
+            "MWh",
+            f"{capacity_mw} MW × capacity factor {capacity_factor} × 8,760 h",
+        ),
+        ImpactFigure(
+            "ghg_avoided",
+            avoided,
+            "tCO2e",
+            f"generation × {factor.kg_per_kwh} tCO2/MWh,"
+            f" grid {grid} {factor.year} ({factor.source})",
+        ),
+    ]
+
+
+def pro_rata(figure: ImpactFigure, share: Decimal) -> ImpactFigure:
+    """The figure for the share financed, rounded as PLACES says (half-even)."""
+    places = PLACES.get(figure.unit, Decimal("0.01"))
+    value = (figure.value * share).quantize(places, rounding=ROUNDING)
+    return ImpactFigure(figure.indicator, value, figure.unit, figure.method)

@@ -1,0 +1,136 @@
+"""The green books' invariants, reported by `corridor check` beside the ledger's.
+
+Each is re-derived from the stored rows: the bond register, the allocation journal and
+the ledger accounts of each bond (accounts.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from corridor.green import repository as repo
+from corridor.green.accounts import (
+    placement_account,
+    project_account,
+    raised_account,
+    unallocated_account,
+)
+from corridor.ledger.invariants import InvariantResult, _limit
+
+
+def _balances(connection: Connection) -> dict[int, int]:
+    """Net credit balance of every account, by id (as an int)."""
+    found = {}
+    for account_id, credits, debits in connection.execute(
+        sa.text(
+            "SELECT id, credits_posted, debits_posted FROM accounts WHERE code BETWEEN 600 AND 699"
+        )
+    ):
+        key = (
+            int.from_bytes(bytes(account_id))
+            if isinstance(account_id, bytes | memoryview)
+            else int(str(account_id).replace("-", ""), 16)
+        )
+        found[key] = int(credits) - int(debits)
+    return found
+
+
+def proceeds_are_allocated_or_unallocated(connection: Connection) -> list[str]:
+    """Per green bond, allocated + unallocated (cash and placements) = proceeds raised."""
+    balances = _balances(connection)
+    problems = []
+    for bond in repo.all_bonds(connection):
+        raised = -balances.get(raised_account(bond.id), 0)
+        projects = repo.selected_projects(connection, bond.id)
+        allocated = sum(balances.get(project_account(bond.id, p), 0) for p, _ in projects)
+        unallocated = balances.get(unallocated_account(bond.id), 0) + sum(
+            balances.get(placement_account(bond.id, p), 0)
+            for p in ("cash", "money_market", "government_securities")
+        )
+        proceeds = bond.proceeds.to_minor_units()
+        if raised != proceeds or allocated + unallocated != proceeds:
+            problems.append(
+                f"bond {bond.id}: proceeds {proceeds}, raised on the ledger {raised},"
+                f" allocated {allocated} + unallocated {unallocated}"
+            )
+    return problems
+
+
+def journal_matches_the_ledger(connection: Connection) -> list[str]:
+    """Each allocation-journal row is a ledger transfer; bond accounts hold what it sums to."""
+    problems = []
+    expected: dict[int, int] = defaultdict(int)
+    stored = {
+        str(_hex(i)): int(a)
+        for i, a in connection.execute(
+            sa.text("SELECT id, amount FROM transfers WHERE code BETWEEN 60 AND 69")
+        )
+    }
+    for row in repo.journal(connection):
+        bond_id, kind, amount = str(row["bond_id"]), str(row["kind"]), int(row["amount"])  # type: ignore[call-overload]
+        if stored.pop(str(row["transfer_id"]), None) != amount:
+            problems.append(
+                f"journal row {row['transfer_id']} ({kind} of {amount} on {bond_id})"
+                " has no such ledger transfer"
+            )
+        debit, credit = {
+            "issue": (raised_account(bond_id), unallocated_account(bond_id)),
+            "allocate": (
+                unallocated_account(bond_id),
+                project_account(bond_id, str(row["project_id"])),
+            ),
+            "place": (
+                unallocated_account(bond_id),
+                placement_account(bond_id, str(row["placement"])),
+            ),
+            "recall": (
+                placement_account(bond_id, str(row["placement"])),
+                unallocated_account(bond_id),
+            ),
+        }[kind]
+        expected[debit] -= amount
+        expected[credit] += amount
+    problems += [
+        f"ledger transfer {t} of a green bond is not in the allocation journal" for t in stored
+    ]
+    for account, balance in _balances(connection).items():
+        if expected.pop(account, 0) != balance:
+            problems.append(
+                f"green bond account {account:032x} holds {balance}, its journal says otherwise"
+            )
+    problems += [
+        f"the journal moves account {a:032x}, which the ledger lacks"
+        for a, v in expected.items()
+        if v
+    ]
+    return problems
+
+
+def _hex(value: object) -> str:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    return str(value).replace("-", "")
+
+
+INVARIANTS: tuple[Callable[[Connection], list[str]], ...] = (
+    proceeds_are_allocated_or_unallocated,
+    journal_matches_the_ledger,
+)
+
+
+def check_green(engine: Engine) -> list[InvariantResult]:
+    """Verify the green books' invariants in one consistent read."""
+    results = []
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+        else:
+            connection.exec_driver_sql("BEGIN")
+        for invariant in INVARIANTS:
+            doc = (invariant.__doc__ or "").strip().splitlines()[0]
+            results.append(InvariantResult(invariant.__name__, doc, _limit(invariant(connection))))
+    return results

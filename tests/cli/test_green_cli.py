@@ -1,0 +1,74 @@
+"""`corridor green` as a user calls it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from corridor_cli import assert_one_line_error, run
+
+HEADER = "position_id,asset_class,currency,outstanding,evic,scope1,scope2,data_quality,revenue"
+
+
+def test_pcaf_json_and_a_bad_file(tmp_path: Path) -> None:
+    good = tmp_path / "p.csv"
+    good.write_text(f"{HEADER}\nA,listed_equity,EUR,50,100,1000,0,3,2000000000\n", encoding="utf-8")
+    result = run(["green", "pcaf", str(good), "--json"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["portfolio"]["financed_scope12"] == 500.0
+    assert figures["positions"][0]["attribution_factor"] == 0.5
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"{HEADER}\nA,listed_equity,EUR,-50,100,1000,0,3,\n", encoding="utf-8")
+    assert_one_line_error(run(["green", "pcaf", str(bad)], tmp_path), "line 2, column outstanding")
+
+
+def test_classify_and_record_an_analyst_decision(tmp_path: Path) -> None:
+    result = run(
+        [
+            "green",
+            "classify",
+            "--nace",
+            "M71.20",
+            "--cn-industry",
+            "7461",
+            "--technology",
+            "environmental_monitoring",
+            "--approved",
+            "2025-06-01",
+            "--json",
+        ],
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "not under cgt" in json.loads(result.stdout)["divergence"]
+    assert_one_line_error(
+        run(
+            [
+                "green",
+                "classify",
+                "--subject",
+                "project:X",
+                "--taxonomy",
+                "cgt",
+                "--activity",
+                "4.1",
+            ],
+            tmp_path,
+        ),
+        "records its reason",
+    )
+
+
+def test_report_of_an_unknown_bond_is_one_line(tmp_path: Path) -> None:
+    assert_one_line_error(
+        run(["green", "report", "--bond", "NOPE"], tmp_path), "no green bond 'NOPE'"
+    )
+
+
+def test_bench_green_prints_one_json_object(tmp_path: Path) -> None:
+    result = run(["bench", "green", "--json", "--positions", "2000", "--repeats", "1"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["positions"] == 2000
+    assert figures["pcaf_positions_per_s"] > 0

@@ -1,0 +1,310 @@
+"""PCAF Part A (2nd ed.) worked examples with the standard's own numbers, the edge rules,
+and properties of the attribution."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corridor.green.data import read
+from corridor.green.pcaf import attribute, portfolio, waci, weighted_score
+from corridor.green.positions import COLUMNS, validate_positions
+
+USD = {"USD": 1.0, "EUR": 1.0, "GBP": 1.0, "CNY": 1.0}
+
+
+def frame(rows: list[dict[str, str]]) -> pl.DataFrame:
+    """Positions as the CSV reader hands them over (all text), checked and typed."""
+    base = {"currency": "USD", "scope2": "0", "data_quality": "1"}
+    full = [{c: {**base, **row}.get(c) for c in COLUMNS} for row in rows]
+    return validate_positions(pl.DataFrame(full, schema=dict.fromkeys(COLUMNS, pl.String)))
+
+
+def results(rows: list[dict[str, str]]) -> pl.DataFrame:
+    return attribute(frame(rows), USD, USD)
+
+
+def test_evic_includes_cash_so_equity_and_debt_get_half_each() -> None:
+    """Box 5: equity 50, debt 50, cash 20. EVIC = 100 (cash not deducted): 50 % each,
+    where EV net of cash (80) would attribute 62.5 % to each, 125 % in all."""
+    shared = {"evic": "100", "scope1": "1000"}
+    out = results(
+        [
+            {
+                "position_id": "equity",
+                "asset_class": "listed_equity",
+                "outstanding": "50",
+                **shared,
+            },
+            {"position_id": "debt", "asset_class": "corporate_bond", "outstanding": "50", **shared},
+        ]
+    )
+    assert out["attribution_factor"].to_list() == [0.5, 0.5]
+    assert out["financed_scope1"].sum() == 1000.0  # the company's emissions, once
+
+
+def test_outstanding_weighted_data_quality_is_3_03() -> None:
+    """Box 8: six loans with scores 3, 5, 1, 1, 2, 5 weigh in at 3.03."""
+    loans = pl.Series([522_425, 187_449, 82_778, 108_997, 67_556, 54_762], dtype=pl.Float64)
+    scores = pl.Series([3, 5, 1, 1, 2, 5], dtype=pl.Int8)
+    assert round(weighted_score(loans, scores) or 0, 2) == 3.03
+    # the same through the file format and the portfolio total
+    rows = [
+        {
+            "position_id": f"L{i}",
+            "asset_class": "business_loan",
+            "outstanding": str(o),
+            "total_debt": "10000000",
+            "scope1": "10",
+            "data_quality": str(s),
+        }
+        for i, (o, s) in enumerate(zip(loans.to_list(), scores.to_list(), strict=True))
+    ]
+    totals = portfolio(results(rows), "USD")
+    assert round(totals.weighted_data_quality or 0, 2) == 3.03
+    assert totals.by_asset_class[0].weighted_data_quality == totals.weighted_data_quality
+
+
+def test_sovereign_bond_is_attributed_by_ppp_adjusted_gdp() -> None:
+    """USD 100 M of Chinese and of US debt, with Table 5-23's production emissions and
+    GDP-PPP: 100 / 23,487,798 × 11,535 Mt ≈ 49,111 t; US ≈ 23,827 t."""
+    table = {row["country"]: row for row in read("pcaf_sovereigns.csv").rows}
+    rows = [
+        {
+            "position_id": country,
+            "asset_class": "sovereign_debt",
+            "outstanding": "100000000",
+            "gdp_ppp": str(int(table[country]["gdp_ppp_mintl"]) * 10**6),
+            "scope1": str(int(table[country]["production_mt_co2e"]) * 10**6),
+            "country": country,
+        }
+        for country in ("CN", "US")
+    ]
+    out = results(rows)
+    assert [round(x) for x in out["financed_scope1"]] == [49_111, 23_827]
+    # intensity (Table 5-23, ×1,000): production / PPP-GDP, 0.49 for China
+    cn = table["CN"]
+    assert round(int(cn["production_mt_co2e"]) / int(cn["gdp_ppp_mintl"]) * 1000, 2) == 0.49
+
+
+def test_sovereign_exposure_in_another_currency_is_converted_to_usd() -> None:
+    """Exposure is in USD against PPP-GDP in international dollars (§5.7)."""
+    positions = frame(
+        [
+            {
+                "position_id": "cgb",
+                "asset_class": "sovereign_debt",
+                "currency": "CNY",
+                "outstanding": "700000000",
+                "gdp_ppp": "23487798000000",
+                "scope1": "11535000000",
+            }
+        ]
+    )
+    out = attribute(positions, {"CNY": 0.13}, {"CNY": 1 / 7})
+    assert round(out["financed_scope1"][0]) == 49_111
+
+
+def test_waci_on_a_small_portfolio() -> None:
+    """Holdings 100 / 200 / 50, scope 1+2 of 1,000 / 5,000 / 2,000 t, revenue 2,000 /
+    5,000 / 3,000 M: WACI = Σ w × e / r = 0.8095 t per million of revenue."""
+    value, coverage = waci(
+        pl.Series([100.0, 200.0, 50.0]),
+        pl.Series([1000.0, 5000.0, 2000.0]),
+        pl.Series([2000.0, 5000.0, 3000.0]),
+    )
+    assert round(value or 0, 4) == 0.8095
+    assert coverage == 1.0
+    rows = [
+        {
+            "position_id": p,
+            "asset_class": "listed_equity",
+            "outstanding": o,
+            "evic": "100000",
+            "scope1": e,
+            "revenue": str(int(r) * 10**6),
+        }
+        for p, o, e, r in (
+            ("a", "100", "1000", "2000"),
+            ("b", "200", "5000", "5000"),
+            ("c", "50", "2000", "3000"),
+        )
+    ]
+    assert round(portfolio(results(rows), "USD").waci or 0, 4) == 0.8095
+
+
+def test_portfolio_of_tables_5_4_and_5_5() -> None:
+    """Attribution factors 10 % / 25 % / 20 % on three companies: S1 6,100, S2 1,260,
+    S3 10,000 t (scope 3 reported apart)."""
+    companies = (
+        ("A", "10", "30000", "6000", "50000"),
+        ("B", "25", "8000", "1200", "12000"),
+        ("C", "20", "5000", "300", "0"),
+    )
+    rows = [
+        {
+            "position_id": p,
+            "asset_class": "listed_equity",
+            "outstanding": o,
+            "evic": "100",
+            "scope1": s1,
+            "scope2": s2,
+            "scope3": s3,
+        }
+        for p, o, s1, s2, s3 in companies
+    ]
+    totals = portfolio(results(rows), "USD")
+    assert round(totals.financed_scope1) == 3000 + 2000 + 1000
+    assert round(totals.financed_scope2) == 600 + 300 + 60
+    assert round(totals.financed_scope3) == 5000 + 3000
+    assert totals.financed_scope12 == pytest.approx(totals.financed_scope1 + totals.financed_scope2)
+
+
+def test_edge_rules() -> None:
+    """Unknown vehicle value → 100 %; repaid → 0; negative book equity counts as 0 (the
+    loan takes the debt's share; an equity stake gets none); real estate keeps the value at
+    origination; a factor above 1 is capped and says so."""
+    out = results(
+        [
+            {
+                "position_id": "car",
+                "asset_class": "motor_vehicle_loan",
+                "outstanding": "15000",
+                "scope1": "2",
+            },
+            {
+                "position_id": "repaid",
+                "asset_class": "business_loan",
+                "outstanding": "0",
+                "total_debt": "100",
+                "scope1": "50",
+            },
+            {
+                "position_id": "loan",
+                "asset_class": "business_loan",
+                "outstanding": "25",
+                "total_equity": "-40",
+                "total_debt": "100",
+                "scope1": "80",
+            },
+            {
+                "position_id": "stake",
+                "asset_class": "unlisted_equity",
+                "outstanding": "5",
+                "total_equity": "-40",
+                "total_debt": "100",
+                "scope1": "80",
+            },
+            {
+                "position_id": "office",
+                "asset_class": "commercial_real_estate",
+                "outstanding": "600000",
+                "value_at_origination": "1000000",
+                "scope1": "40",
+            },
+            {
+                "position_id": "over",
+                "asset_class": "mortgage",
+                "outstanding": "330000",
+                "value_at_origination": "300000",
+                "scope1": "3",
+            },
+        ]
+    )
+    by_id = {r["position_id"]: r for r in out.iter_rows(named=True)}
+    assert by_id["car"]["attribution_factor"] == 1.0
+    assert "unknown" in by_id["car"]["rule"]
+    assert by_id["repaid"]["attribution_factor"] == 0.0
+    assert by_id["loan"]["attribution_factor"] == 0.25
+    assert by_id["loan"]["rule"] == "negative equity counted as 0"
+    assert by_id["stake"]["attribution_factor"] == 0.0
+    assert by_id["office"]["attribution_factor"] == 0.6
+    assert by_id["office"]["denominator_basis"] == "property value at origination"
+    assert by_id["over"]["attribution_factor"] == 1.0
+    assert by_id["over"]["rule"] == "capped at 1"
+
+
+def test_every_position_carries_its_audit_trail() -> None:
+    """Formula, clause, inputs, source and vintage travel with each result."""
+    out = results(
+        [
+            {
+                "position_id": "p",
+                "asset_class": "project_finance",
+                "outstanding": "10",
+                "total_assets": "40",
+                "scope1": "8",
+                "emissions_source": "CDP 2024",
+                "vintage": "2024",
+            }
+        ]
+    )
+    row = out.row(0, named=True)
+    assert row["clause"] == "§5.3"
+    assert row["denominator_basis"] == "total assets"
+    assert row["denominator"] == 40.0
+    assert "total assets" in row["formula"]
+    assert (row["emissions_source"], row["vintage"]) == ("CDP 2024", 2024)
+
+
+_CLASSES = (
+    "listed_equity",
+    "corporate_bond",
+    "business_loan",
+    "unlisted_equity",
+    "project_finance",
+    "commercial_real_estate",
+    "mortgage",
+    "motor_vehicle_loan",
+    "sovereign_debt",
+)
+_amount = st.integers(min_value=0, max_value=10**12).map(str)
+_position = st.fixed_dictionaries(
+    {
+        "asset_class": st.sampled_from(_CLASSES),
+        "outstanding": _amount,
+        "evic": st.integers(1, 10**12).map(str),
+        "total_equity": st.integers(-(10**9), 10**12).map(str),
+        "total_debt": st.integers(1, 10**12).map(str),
+        "total_assets": st.integers(1, 10**12).map(str),
+        "value_at_origination": st.integers(1, 10**9).map(str),
+        "unknown_value": st.booleans(),
+        "gdp_ppp": st.integers(1, 10**14).map(str),
+        "scope1": st.integers(0, 10**9).map(str),
+        "data_quality": st.sampled_from("12345"),
+    }
+)
+
+
+def _numbered(positions: list[dict[str, object]]) -> list[dict[str, str]]:
+    """Ids in order; a motor loan may have an unknown vehicle value (then 100 %)."""
+    rows = []
+    for i, p in enumerate(positions):
+        row = {k: str(v) for k, v in p.items() if k != "unknown_value"}
+        if p["unknown_value"] and p["asset_class"] == "motor_vehicle_loan":
+            row["value_at_origination"] = ""
+        rows.append({**row, "position_id": f"P{i:03d}"})
+    return rows
+
+
+_portfolio = st.lists(_position, min_size=1, max_size=25).map(_numbered)
+
+
+@settings(max_examples=30, deadline=None)
+@given(_portfolio)
+def test_attribution_factors_lie_within_0_and_1(rows: list[dict[str, str]]) -> None:
+    """No position is attributed less than nothing or more than the whole borrower."""
+    out = results(rows)
+    assert out["attribution_factor"].is_between(0.0, 1.0).all()
+    assert (out["financed_scope1"] <= out["scope1"] * (1 + 1e-12)).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(_portfolio, st.randoms(use_true_random=False))
+def test_results_do_not_depend_on_the_order_of_positions(rows: list[dict[str, str]], rng) -> None:  # type: ignore[no-untyped-def]
+    """Shuffling the file changes no total, to the last bit."""
+    shuffled = list(rows)
+    rng.shuffle(shuffled)
+    assert portfolio(results(rows), "USD") == portfolio(results(shuffled), "USD")
