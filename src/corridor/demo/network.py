@@ -15,10 +15,12 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from schwifty import IBAN
 from sqlalchemy.engine import Engine
 
+from corridor.compliance.limits import ClientLimits
 from corridor.compliance.screening import load_index
 from corridor.fx import EcbRates, FxDesk, SpreadSchedule
 from corridor.ledger import Account, AccountFlags, Transfer
@@ -214,6 +216,16 @@ def _clients() -> dict[str, list[DemoClient]]:
 
 
 CLIENTS = _clients()
+DAILY_LIMIT = Money.of(100_000, "USD")
+"""The daily limit Albion and Threadneedle set their private clients (every payment
+counted by its USD equivalent, whatever its currency)."""
+
+
+def limits_of(client: DemoClient, bank: str) -> ClientLimits | None:
+    """A London bank's individuals have a daily limit; other clients none."""
+    if client.individual and bank in (ALBION, THREADNEEDLE):
+        return ClientLimits(daily=DAILY_LIMIT, zone=ZoneInfo("Europe/London"))
+    return None
 
 
 def directory() -> Directory:
@@ -242,7 +254,9 @@ def directory() -> Directory:
                     accounts.append(HkAccount(identifier, bank, held))
                 else:
                     accounts.append(CnAccount(identifier, "313584000016", bank, held))
-            found.add_client(Client(client.client_id, client.name, tuple(accounts)))
+            found.add_client(
+                Client(client.client_id, client.name, tuple(accounts), limits_of(client, bank))
+            )
     return found
 
 

@@ -41,6 +41,8 @@ FLOWS = (
     (network.LUOHU, "CNY", network.HARBOUR, "HKD", 15),
     (network.THREADNEEDLE, "USD", network.LUOHU, "USD", 15),
 )
+PRIVATE_SHARE = 0.1
+"""The share of payments sent by private clients (people) rather than companies."""
 AMOUNTS = {"GBP": (50, 20_000), "HKD": (500, 200_000), "CNY": (400, 150_000), "USD": (50, 25_000)}
 COUNTRY = {
     network.ALBION: "GB",
@@ -78,9 +80,14 @@ def instruction_of(rng: random.Random, day: int, n: int, today: date) -> Payment
     """A payment of the day's mix: flow, parties, amount and charge bearer drawn from `rng`."""
     flow = rng.choices(FLOWS, weights=[f[4] for f in FLOWS])[0]
     debtor_bank, sold, creditor_bank, bought, _share = flow
-    debtor = rng.choice(network.CLIENTS[debtor_bank])
+    # Companies send most payments; a private client now and then, and smaller ones.
+    person = rng.random() < PRIVATE_SHARE
+    senders = [c for c in network.CLIENTS[debtor_bank] if c.individual is person]
+    debtor = rng.choice(senders)
     creditor = rng.choice(network.CLIENTS[creditor_bank])
     low, high = AMOUNTS[sold]
+    if person:
+        high //= 10
     amount = Money.of(Decimal(rng.randrange(low * 100, high * 100)) / 100, sold)
     return Payment(
         uetr=_uetr(rng),
@@ -101,6 +108,10 @@ def instruction_of(rng: random.Random, day: int, n: int, today: date) -> Payment
 
 BATCH = 100
 """Payments per batch: the day's instructions arrive in files and bursts, not one by one."""
+CANCELLED_EVERY = 40
+"""Of the payments reserved for a later value date, one in this many is cancelled."""
+RETURNED_EVERY = 50
+"""Of the payments settled, one in this many comes back (e.g. the account was closed)."""
 
 
 def run_traffic(
@@ -113,8 +124,8 @@ def run_traffic(
     on: date,
 ) -> TrafficResult:
     """Set up the payment network if need be, settle what came due, and submit `count`
-    payments through the day `on` in batches of BATCH; every tenth reserved one is
-    cancelled and every twentieth settled one returned."""
+    payments through the day `on` in batches of BATCH; now and then a reserved one is
+    cancelled and a settled one returned."""
     report = progress or (lambda _stage, _done, _total: None)
     ledger.create_accounts(network.ledger_accounts())
     ledger.create_transfers(network.opening_balances())
@@ -140,9 +151,9 @@ def run_traffic(
         batch = instructions[start : start + BATCH]
         for n, submission in enumerate(payments.submit_batch(batch), start=start):
             record = submission.record
-            if record.status is S.RESERVED and n % 10 == 0:
+            if record.status is S.RESERVED and n % CANCELLED_EVERY == 0:
                 record = payments.cancel(record.payment.uetr, reason="CUST")
-            elif record.status is S.SETTLED and n % 20 == 0:
+            elif record.status is S.SETTLED and n % RETURNED_EVERY == 0:
                 record = payments.return_payment(record.payment.uetr, reason="AC04")
             uetrs.append(record.payment.uetr)
         clock.advance(step)

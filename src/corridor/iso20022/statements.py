@@ -255,8 +255,9 @@ def _references(
         uetrs = repository.payments_updated_between(
             connection, start.astimezone(UTC), end.astimezone(UTC) + timedelta(days=1)
         )
+        records = payments_store.load_many(connection, uetrs)
         for uetr in uetrs:
-            record = payments_store.load(connection, uetr)
+            record = records.get(uetr)
             if record is None or "plan" not in record.settlement:
                 continue
             plan = plan_of(record)

@@ -17,6 +17,7 @@ from corridor.compliance.aml_rules import MonitoringConfig, evaluate
 from corridor.compliance.limits import (
     MAINLAND_INDIVIDUAL_FX_QUOTA,
     LimitCode,
+    LimitCurrencyError,
     LimitUse,
     limit_uses,
 )
@@ -79,7 +80,7 @@ def price(
         client, _account = directory.account_holder(payment.debtor.account)
         facts = payment_facts(payment, now, usd)
         uses = tuple(limit_uses(facts, client.limits, fx_quota=QUOTA))
-    except (FxError, FeeError, ReferenceDataError) as exc:
+    except (FxError, FeeError, ReferenceDataError, LimitCurrencyError) as exc:
         return Priced(_rejected(record, now, actor, reason_of(exc), str(exc)), None, ())
     info["usd_equivalent"] = str(usd.amount)
     alerts = evaluate(facts, history.before(facts), monitoring)
@@ -186,4 +187,6 @@ def reason_of(exc: Exception) -> str:
         return "CURR" if "currency" in type(exc).__name__.lower() else "MS03"
     if isinstance(exc, FeeError):
         return "AM09"
+    if isinstance(exc, LimitCurrencyError):
+        return "AM14"  # the client's limit cannot count a payment in this currency
     return "AGNT"
