@@ -493,11 +493,14 @@ def cleared_for(engine: Engine, party_key: str) -> dict[tuple[str, int, str], st
 
 
 def cleared_for_keys(
-    engine: Engine, keys: Iterable[str]
+    engine: Engine, keys: Iterable[str], versions: Iterable[int] | None = None
 ) -> dict[str, dict[tuple[str, int, str], str]]:
-    """Per party key, what reviews cleared it against in the list versions in force."""
+    """Per party key, what reviews cleared it against in the list `versions` (default:
+    those in force; a screening index passes the ones it holds)."""
     keys = sorted(set(keys))
-    in_force = [v.version for v in versions_in_force(engine)]
+    in_force = (
+        [v.version for v in versions_in_force(engine)] if versions is None else list(versions)
+    )
     if not keys or not in_force:
         return {}
     query = sa.select(cleared_table).where(

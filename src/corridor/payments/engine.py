@@ -347,7 +347,9 @@ class PaymentEngine:
             return
         parties = [_parties(w.now.payment) for w in todo]
         cleared = cleared_for_keys(
-            self.engine, {k for p in parties for k in screening.party_keys(p)}
+            self.engine,
+            {k for p in parties for k in screening.party_keys(p)},
+            [v.version for v in index.versions],
         )
         for w, named in zip(todo, parties, strict=True):
             result = screening.screen_payment(
@@ -508,8 +510,8 @@ class PaymentEngine:
             for a in self.ledger.lookup_accounts(sorted(accounts))
         }
         with self.engine.connect() as connection:
-            liquidity = Liquidity(room, repository.waiting_on(connection))
-            last_place = repository.last_queue_place(connection)
+            waiting, last_place = repository.waiting_on(connection)
+        liquidity = Liquidity(room, waiting)
         tried: list[tuple[_Work, Plan, bool]] = []
         chains: list[list[Transfer]] = []
         for place, (w, plan) in enumerate(zip(todo, plans, strict=True)):

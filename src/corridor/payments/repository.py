@@ -344,21 +344,23 @@ def in_status(connection: Connection, status: PaymentStatus, limit: int = 10_000
     return [str(uetr) for uetr in connection.execute(query).scalars()]
 
 
-def waiting_on(connection: Connection) -> dict[int, int]:
-    """Bank accounts queued payments wait on (ledger ids) → the highest priority waiting."""
+def waiting_on(connection: Connection) -> tuple[dict[int, int], int]:
+    """Bank accounts queued payments wait on (ledger ids) → the highest priority waiting;
+    and the last place given in the queue (0 when none waits): the next go after it."""
     columns = payments_table.c
     query = (
-        sa.select(columns.waiting_on, sa.func.max(columns.priority))
+        sa.select(
+            columns.waiting_on, sa.func.max(columns.priority), sa.func.max(columns.queue_place)
+        )
         .where(columns.status == PaymentStatus.QUEUED.value, columns.waiting_on.is_not(None))
         .group_by(columns.waiting_on)
     )
-    return {int(account, 16): int(top) for account, top in connection.execute(query)}
-
-
-def last_queue_place(connection: Connection) -> int:
-    """The place in the queue given last (0 when none was): the next go after it."""
-    found = connection.execute(sa.select(sa.func.max(payments_table.c.queue_place))).scalar()
-    return 0 if found is None else int(found)
+    waiting: dict[int, int] = {}
+    last = 0
+    for account, top, place in connection.execute(query):
+        waiting[int(account, 16)] = int(top)
+        last = max(last, int(place or 0))
+    return waiting, last
 
 
 def queued(connection: Connection, limit: int = 1000) -> list[str]:
