@@ -83,7 +83,8 @@ def _show(console: Console, result: DemoResult) -> None:
         by_kind[kind] += Decimal(row["balance"])
         if Decimal(row["on_hold"]):
             by_kind["on hold"] += Decimal(row["on_hold"])
-    kinds = ["settlement / nostro", "clients", "fx position", "fee income", "reserve"]
+    kinds = ["settlement / nostro", "clients", "fx position", "fee income", "credit line"]
+    kinds.append("reserve")
     if any("on hold" in by_kind for by_kind in totals.values()):
         kinds.append("on hold")
     table = Table(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -36,6 +36,7 @@ from corridor.payments.accounts import (
 )
 from corridor.payments.engine import Corridor
 from corridor.payments.fees import FeeSchedule, FeeTable
+from corridor.payments.liquidity import credit_line, credit_line_account
 from corridor.payments.reference import (
     Client,
     ClientAccount,
@@ -70,6 +71,9 @@ ACCOUNTS = (
     (HARBOUR, THREADNEEDLE, "USD"),
     (HARBOUR, LUOHU, "USD"),
 )
+CREDIT_LINES = {(LUOHU, HARBOUR, "CNY"): 200_000_000}
+"""Correspondent accounts on a credit line (major units): Luohu lets Victoria Harbour
+draw CNY beyond its own money, up to the line."""
 # A bank's fee on a payment it handles, per currency: fixed, basis points, minimum, maximum.
 FEES = {
     "GBP": ("10", "5", "10", "60"),
@@ -241,8 +245,12 @@ def directory() -> Directory:
             )
         )
     for servicer, owner, ccy in ACCOUNTS:
-        limit = Money.of(OPENING[ccy], ccy)
-        found.add_correspondent(Correspondent(servicer, owner, limit, LimitKind.LIQUIDITY))
+        line = CREDIT_LINES.get((servicer, owner, ccy))
+        if line is not None:
+            limit, kind = Money.of(line, ccy), LimitKind.CREDIT_LINE
+        else:
+            limit, kind = Money.of(OPENING[ccy], ccy), LimitKind.LIQUIDITY
+        found.add_correspondent(Correspondent(servicer, owner, limit, kind))
     for bank, clients in CLIENTS.items():
         for client in clients:
             accounts: list[ClientAccount] = []
@@ -300,6 +308,11 @@ def ledger_accounts() -> list[Account]:
     accounts = [Account(reserve_account(ccy), ccy, AccountCode.RESERVE) for ccy in sorted(OPENING)]
     for number, (bic, (_name, currencies)) in enumerate(BANKS.items(), start=1):
         accounts += bank_accounts(bic, currencies, number)
+        accounts += [
+            replace(credit_line_account(bic, ccy), user_data_32=number)
+            for servicer, _owner, ccy in CREDIT_LINES
+            if servicer == bic
+        ]
         for client in CLIENTS[bic]:
             accounts += [
                 Account(
@@ -315,7 +328,8 @@ def ledger_accounts() -> list[Account]:
 
 
 def opening_balances(day: int = 0) -> list[Transfer]:
-    """Reserves into every bank's money and every client's account."""
+    """Reserves into every bank's money and every client's account, and the credit lines
+    granted."""
     minor = {"GBP": 100, "USD": 100, "HKD": 100, "CNY": 100, "CNH": 100}
     transfers = []
     for bic, (_name, currencies) in BANKS.items():
@@ -342,6 +356,12 @@ def opening_balances(day: int = 0) -> list[Transfer]:
                         int(TransferCode.FUNDING),
                     )
                 )
+    # The credit lines granted: the owner can pay out its own money and the line.
+    transfers += [
+        credit_line(account)
+        for account in directory().correspondents
+        if account.limit_kind is LimitKind.CREDIT_LINE
+    ]
     return transfers
 
 

@@ -31,6 +31,7 @@ class AccountCode(IntEnum):
     CLIENT = 200  # a client's deposit account
     FX_POSITION = 300  # the institution's position in a currency, where FX legs meet
     FEE_INCOME = 400  # fees the institution earns
+    CREDIT_LINE = 500  # a facility the institution grants a correspondent (the line's source)
     RESERVE = 900  # the settlement system's own side of a currency (RTGS, CHATS, CNAPS)
 
 

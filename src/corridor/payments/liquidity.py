@@ -8,13 +8,22 @@ a batch in turn, so the engine can tell before the ledger does which payments mu
 A payment that must wait, and every later one over the same account, is queued: first
 in, first out within a priority. An account that already has payments queued on it lets
 no new payment of the same or a lower priority by.
+
+A credit line (a correspondent account of kind CREDIT_LINE: an overdraft the servicer
+grants the owner) is booked as what it is to the ledger: the servicer's credit-line
+account credits the owner's money in that currency with the line, so the owner can pay
+out its own money and the line, and no more; what it has drawn is the line less what is
+left of it, and the servicer's credit-line account shows the line granted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from corridor.payments.settlement import Plan
+from corridor.ledger import Account, Transfer
+from corridor.payments.accounts import AccountCode, TransferCode, bank_account, ledger_id
+from corridor.payments.reference import Correspondent, LimitKind
+from corridor.payments.settlement import Plan, settlement
 
 
 class Liquidity:
@@ -60,3 +69,28 @@ class Liquidity:
                 if leg.credit in room:
                     room[leg.credit] += leg.amount
         return None
+
+
+def credit_line_account(servicer_bic: str, currency: str) -> Account:
+    """The ledger account a bank grants credit lines from in a currency (unguarded: it
+    goes negative by the lines it granted)."""
+    return Account(
+        bank_account(AccountCode.CREDIT_LINE, servicer_bic, currency),
+        currency,
+        AccountCode.CREDIT_LINE,
+    )
+
+
+def credit_line(account: Correspondent) -> Transfer:
+    """The transfer that grants a CREDIT_LINE correspondent account's line to its owner."""
+    if account.limit_kind is not LimitKind.CREDIT_LINE:
+        raise ValueError(f"{account.servicer_bic} grants {account.owner_bic} no credit line")
+    ccy = account.currency.code
+    return Transfer(
+        ledger_id("credit-line", account.servicer_bic, account.owner_bic, ccy),
+        bank_account(AccountCode.CREDIT_LINE, account.servicer_bic, ccy),
+        settlement(account.owner_bic, ccy),
+        account.limit.to_minor_units(),
+        ccy,
+        int(TransferCode.FUNDING),
+    )
