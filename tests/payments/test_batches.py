@@ -364,3 +364,101 @@ def test_due_payments_settle_on_their_value_date(books: tuple[PaymentEngine, Led
     payments.clock.now = MORNING + timedelta(days=1)  # type: ignore[attr-defined]
     settled = payments.settle_due()
     assert sorted(r.payment.uetr for r in settled) == sorted(reserved)
+
+
+def test_a_stored_instruction_repeated_in_a_batch_is_answered_each_time(
+    books: tuple[PaymentEngine, Ledger],
+) -> None:
+    """An instruction stored already, twice in a new batch (by end-to-end id, and by
+    idempotency key): each repeat answers the stored payment, nothing fails."""
+    payments, _ledger = books
+    (first,) = _mix(1, "stored")
+    assert payments.submit(first, idempotency_key="K").created
+    keyed = [replace(first, uetr=new_uetr(), end_to_end_id=f"X{n}") for n in (1, 2)]
+    answers = payments.submit_batch([first, first, *keyed], idempotency_keys=[None, None, "K", "K"])
+    assert [a.created for a in answers] == [False] * 4
+    assert {a.record.payment.uetr for a in answers} == {first.uetr}
+
+
+def test_the_quota_is_the_persons_however_the_account_is_written(
+    books: tuple[PaymentEngine, Ledger],
+) -> None:
+    """Eight purchases of CNY 60,000 by one person, the account written with and without
+    spaces: one quota (USD 50,000 takes five of them), one account in the store."""
+    payments, _ledger = books
+    account = PERSON.accounts["CNY"]
+    spaced = " ".join(account[i : i + 4] for i in range(0, len(account), 4))
+    statuses = []
+    for n in range(8):
+        written = account if n % 2 == 0 else spaced
+        purchase = replace(
+            _purchase("60000.00"),
+            debtor=Party(PERSON.name, written, "CN", individual=True),
+        )
+        record = payments.submit(purchase).record
+        statuses.append(record.status)
+        assert record.payment.debtor.account == account
+    assert statuses.count(S.SETTLED) == 5
+    assert all(r.holds for r in check_payments(payments.engine))
+
+
+def test_a_clients_daily_limit_covers_all_its_accounts(
+    books: tuple[PaymentEngine, Ledger],
+) -> None:
+    """A London private client with a USD 100,000 daily limit pays USD 90,000 from its
+    USD account, then GBP 60,000 from its GBP account: the second is over the limit."""
+    payments, _ledger = books
+    person = next(c for c in network.CLIENTS[network.ALBION] if c.individual)
+
+    def pay(currency: str, amount: str) -> Payment:
+        return Payment(
+            uetr=new_uetr(),
+            end_to_end_id=f"CL-{new_uetr()[:12]}",
+            instruction_id="CL",
+            debtor=Party(person.name, person.accounts[currency], "GB", individual=True),
+            debtor_agent=network.ALBION,
+            creditor_agent=network.THREADNEEDLE,
+            creditor=Party(THREAD_CLIENT.name, THREAD_CLIENT.accounts[currency], "GB"),
+            instructed_amount=Money.of(amount, currency),
+            settlement_currency=currency,
+            charge_bearer=ChargeBearer.DEBT,
+            requested_execution_date=MORNING.date(),
+            purpose_code="GDDS",
+        )
+
+    assert payments.submit(pay("USD", "90000.00")).record.status is S.SETTLED
+    refused = payments.submit(pay("GBP", "60000.00")).record
+    assert refused.status is S.REJECTED
+    assert refused.lifecycle.events[-1].reason == "AM14"
+
+
+def test_a_queued_payment_goes_in_its_turn_however_it_is_moved_on(
+    books: tuple[PaymentEngine, Ledger],
+) -> None:
+    """`proceed` on a small queued payment does not let it overtake the earlier, larger
+    one waiting on the same account: the queue goes in order."""
+    payments, ledger = books
+    luohu_client = network.CLIENTS[network.LUOHU][0]
+
+    def pay(gbp: str) -> Payment:
+        return Payment(
+            uetr=new_uetr(),
+            end_to_end_id=f"QP-{new_uetr()[:12]}",
+            instruction_id="QP",
+            debtor=Party(ALBION_CLIENT.name, ALBION_CLIENT.accounts["GBP"], "GB"),
+            debtor_agent=network.ALBION,
+            creditor_agent=network.LUOHU,
+            creditor=Party(luohu_client.name, luohu_client.accounts["CNY"], "CN"),
+            instructed_amount=Money.of(gbp, "GBP"),
+            settlement_currency="CNY",
+            charge_bearer=ChargeBearer.SHAR,
+            requested_execution_date=MORNING.date(),
+            purpose_code="GDDS",
+        )
+
+    payments.submit_batch([pay("50000.00") for _ in range(5)])
+    big, small = payments.submit_batch([pay("100000.00"), pay("1000.00")])
+    assert big.record.status is S.QUEUED
+    assert small.record.status is S.QUEUED
+    ledger.create_transfers([network.liquidity(7, network.ALBION, "CNY", 500_000)])
+    assert payments.proceed(payments.get(small.record.payment.uetr)).status is S.QUEUED

@@ -22,6 +22,7 @@ from corridor.fx import FxDesk, FxError, Quote
 from corridor.money import Money
 from corridor.payments import repository
 from corridor.payments.payment import Payment
+from corridor.payments.reference import bic11
 
 
 class HeldQuoteError(FxError):
@@ -86,7 +87,7 @@ def held_quote(row: dict[str, Any] | None, payment: Payment, desk: FxDesk) -> Qu
         raise HeldQuoteError(f"fx_quote_id: no quote {named!r} was offered")
     if row["dealt_by"] not in (None, payment.uetr):
         raise HeldQuoteError(f"fx_quote_id: quote {named} was dealt by payment {row['dealt_by']}")
-    if row["institution"] != payment.debtor_agent:
+    if bic11(row["institution"]) != bic11(payment.debtor_agent):
         raise HeldQuoteError(
             f"fx_quote_id: quote {named} was made for {row['institution']},"
             f" not the debtor's bank {payment.debtor_agent}"

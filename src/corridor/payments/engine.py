@@ -48,15 +48,22 @@ from corridor.money import Money
 from corridor.payments import repository
 from corridor.payments.dealing import HeldQuoteError, held_quote, quote_key
 from corridor.payments.fees import FeeTable
-from corridor.payments.intake import problems_of
+from corridor.payments.intake import canonical, problems_of
 from corridor.payments.lifecycle import Lifecycle, LifecycleError, PaymentStatus
 from corridor.payments.liquidity import Liquidity
 from corridor.payments.payment import Payment
 from corridor.payments.planning import plan_of, return_legs
-from corridor.payments.pricing import LIMIT_REASONS, ClientHistory, Priced, price
+from corridor.payments.pricing import LIMIT_REASONS, QUOTA, ClientHistory, Priced, price
 from corridor.payments.reference import Directory
 from corridor.payments.repository import COUNTING, PaymentRecord
-from corridor.payments.settlement import Plan, finish, posted_chain, reserve, settlement
+from corridor.payments.settlement import (
+    Plan,
+    finish,
+    leg_id,
+    posted_chain,
+    reserve,
+    settlement,
+)
 
 S = PaymentStatus
 _OK = {CreateTransferResult.OK, CreateTransferResult.EXISTS}
@@ -121,6 +128,10 @@ class PaymentEngine:
         self.clock = clock
         self.actor = actor
 
+    def _now(self) -> datetime:
+        """The clock's time in UTC: every stored stamp is UTC, so stamps compare as text."""
+        return self.clock().astimezone(UTC)
+
     # -- reading -------------------------------------------------------------------------
 
     def get(self, uetr: str) -> PaymentRecord:
@@ -165,7 +176,7 @@ class PaymentEngine:
         with self.engine.connect() as connection:
             existing = repository.existing_for(connection, payments, keys)
             known = repository.load_many(connection, sorted(set(existing.values())))
-        now = self.clock()
+        now = self._now()
         today = now.date()
         directory = self.corridor.directory
         answers: list[Submission | None] = [None] * len(payments)
@@ -185,6 +196,7 @@ class PaymentEngine:
                 firsts[key] = i
             life = Lifecycle.received(now, "api")
             problems = problems_of(payment, directory, today)
+            taken_in = payment
             if problems:
                 detail = "; ".join(str(p) for p in problems)
                 life = life.advance(
@@ -192,7 +204,8 @@ class PaymentEngine:
                 )
             else:
                 life = life.advance(S.VALIDATED, now, self.actor)
-            work[i] = _Work(None, PaymentRecord(payment, life, {}, key, priority))
+                taken_in = canonical(payment, directory)
+            work[i] = _Work(None, PaymentRecord(taken_in, life, {}, key, priority))
         self._carry_on(list(work.values()))
         for i, (payment, key) in enumerate(zip(payments, keys, strict=True)):
             if answers[i] is not None:
@@ -210,18 +223,25 @@ class PaymentEngine:
     # -- moving payments on --------------------------------------------------------------
 
     def proceed(self, record: PaymentRecord) -> PaymentRecord:
-        """Price, reserve and settle a stored screened, priced or queued payment, as far
-        as it goes now."""
+        """Price, reserve and settle a stored screened or priced payment, as far as it
+        goes now (a queued one goes with the queue, in its turn: `release_queue`)."""
+        if record.status is S.QUEUED:
+            self.release_queue()
+            return self.get(record.payment.uetr)
         work = _Work(record, record)
         self._carry_on([work])
         return work.now
 
     def recover(self) -> list[PaymentRecord]:
-        """Carry on with payments a crash left priced (their chains may be on the ledger
-        already: it answers "exists"), then settle what came due."""
+        """Carry on with what a crash left between the store and the ledger, then settle
+        what came due: payments left priced (their chains may be on the ledger already:
+        it answers "exists"), and queued payments whose chains reached the ledger before
+        the crash. A start-up step: run it while no other engine works on the store."""
         with self.engine.connect() as connection:
             priced = repository.in_status(connection, S.PRICED)
-        resumed = self._carry_on_stored(priced)
+            queued = repository.in_status(connection, S.QUEUED)
+        held = self._on_ledger(queued)
+        resumed = self._carry_on_stored([*priced, *(u for u in queued if u in held)])
         return resumed + self.settle_due()
 
     def release(self, uetr: str, *, actor: str = "compliance") -> PaymentRecord:
@@ -232,7 +252,7 @@ class PaymentEngine:
         self, uetrs: Sequence[str], *, actor: str = "compliance"
     ) -> list[PaymentRecord]:
         """Carry on, as one batch, with held payments whose cases released them."""
-        now = self.clock()
+        now = self._now()
         work = []
         for record in self._stored(uetrs):
             life = record.lifecycle.advance(S.SCREENED, now, actor, detail="released by review")
@@ -260,20 +280,53 @@ class PaymentEngine:
         return done
 
     def reject(self, uetr: str, reason: str, *, actor: str, detail: str = "") -> PaymentRecord:
-        """Reject a payment not yet reserved (e.g. a true match on review)."""
+        """Reject a payment not yet reserved (e.g. a true match on review); a hold a
+        crash left on the ledger for it is voided first."""
         record = self.get(uetr)
         if record.status is S.RESERVED:
             raise LifecycleError(f"payment {uetr} is reserved: cancel it instead")
+        if not record.lifecycle.can(S.REJECTED):
+            raise LifecycleError(f"a {record.status} payment cannot be rejected")
+        self._void(record)
         return self._step(record, S.REJECTED, actor=actor, reason=reason, detail=detail)
 
     def cancel(self, uetr: str, *, reason: str = "CUST", actor: str = "api") -> PaymentRecord:
-        """Cancel a payment not yet settled, releasing its reservation if it has one."""
+        """Cancel a payment not yet settled, voiding whatever the ledger holds for it.
+
+        The ledger has the last word: a payment it already posted (the store not yet told,
+        after a crash) is recorded settled and the cancellation refused (return it)."""
         record = self.get(uetr)
         if not record.lifecycle.can(S.CANCELLED):
             raise LifecycleError(f"a {record.status} payment cannot be cancelled")
-        if record.status is S.RESERVED:
-            self._apply([finish(uetr, plan_of(record), post=False)])
+        self._void(record)
         return self._step(record, S.CANCELLED, actor=actor, reason=reason)
+
+    def _void(self, record: PaymentRecord) -> None:
+        """Void the chain a priced, queued or reserved payment may hold on the ledger.
+        Nothing held, or voided already: fine. Posted already: the payment is recorded
+        settled and LifecycleError raised."""
+        if record.status not in (S.PRICED, S.QUEUED, S.RESERVED):
+            return
+        uetr = record.payment.uetr
+        failed = self._apply([finish(uetr, plan_of(record), post=False)])[0]
+        if failed is None:
+            return
+        index, result = failed
+        if result is CreateTransferResult.PENDING_TRANSFER_NOT_FOUND and index == 0:
+            return  # its chain never reached the ledger: nothing to release
+        if result is CreateTransferResult.PENDING_TRANSFER_ALREADY_VOIDED:
+            return
+        if result is CreateTransferResult.PENDING_TRANSFER_ALREADY_POSTED:
+            now = self._now()
+            settled = record
+            if settled.status is not S.RESERVED:
+                settled = _advance(settled, S.RESERVED, now, self.actor, detail="found held")
+            settled = _settled(settled, now, self.actor)
+            self._record([_Work(record, settled)])
+            raise LifecycleError(
+                f"payment {uetr} was settled on the ledger already: return it instead"
+            )
+        raise LifecycleError(f"the hold of {uetr} could not be voided: leg {index}: {result}")
 
     def return_payment(self, uetr: str, *, reason: str, actor: str = "api") -> PaymentRecord:
         """Return a settled payment: what the creditor received goes back along the
@@ -297,7 +350,7 @@ class PaymentEngine:
     def settle_due(self, *, limit: int = 10_000) -> list[PaymentRecord]:
         """Post, as one batch, every reserved payment whose value date has come."""
         with self.engine.connect() as connection:
-            due = repository.due(connection, self.clock().date(), limit)
+            due = repository.due(connection, self._now().date(), limit)
         return [r for r in self._carry_on_stored(due) if r.status is S.SETTLED]
 
     def release_queue(self, *, limit: int = 10_000) -> list[PaymentRecord]:
@@ -327,7 +380,7 @@ class PaymentEngine:
         steps 1 to 4); each `_Work.now` is where it ends, as stored."""
         if not work:
             return
-        now = self.clock()
+        now = self._now()
         self._screen(work, now)
         self._price(work, now)
         self._record(work)
@@ -419,10 +472,11 @@ class PaymentEngine:
         """Store every payment of the batch where it now stands, in one transaction: new
         ones inserted, moved ones updated. A payment recorded priced for the first time
         takes its limits and deals its held quote here; one that stops counting gives its
-        limits back."""
+        limits back. The limits' rows are locked first, in key order."""
         if all(w.stored is w.now for w in work):
             return
         with self.engine.begin() as connection:
+            self._lock_limits(connection, work)
             for w in work:
                 was = w.stored.status if w.stored is not None else None
                 if w.now.status is S.PRICED and was not in COUNTING:
@@ -437,21 +491,47 @@ class PaymentEngine:
         for w in work:
             w.stored = w.now
 
+    def _lock_limits(self, connection: Connection, work: list[_Work]) -> None:
+        """Create and lock (in key order) every usage row the batch's newly priced payments
+        take from or its leaving payments give back to; a quota row new to the store
+        adopts the client's purchases stored before limits were kept with payments."""
+        wanted: dict[repository.UsageKey, tuple[str, int]] = {}
+        for w in work:
+            was = w.stored.status if w.stored is not None else None
+            taking = w.now.status is S.PRICED and was not in COUNTING
+            leaving = was in COUNTING and w.now.status not in COUNTING
+            if taking or leaving:
+                for kept in w.now.settlement.get("limits", []):
+                    wanted.setdefault(_key(kept), (kept["currency"], kept["limit_minor"]))
+        for key in repository.lock_usage(connection, wanted):
+            if key[1] != LimitCode.FX_QUOTA.value:
+                continue  # only the quota was counted before limits were kept
+            year = int(key[2])
+            client = self.corridor.directory.client(key[0])
+            currency, limit_minor = wanted[key]
+            repository.adopt_legacy_quota(
+                connection,
+                key,
+                [a.identifier for a in client.accounts],
+                datetime(year, 1, 1, tzinfo=QUOTA.zone).astimezone(UTC),
+                datetime(year + 1, 1, 1, tzinfo=QUOTA.zone).astimezone(UTC),
+                {
+                    "client": key[0],
+                    "kind": key[1],
+                    "period": key[2],
+                    "currency": currency,
+                    "limit_minor": limit_minor,
+                },
+            )
+
     def _take_limits(self, connection: Connection, w: _Work) -> PaymentRecord:
         """Take each limit the payment counts against, and its held quote; the first it
         cannot take rejects it, giving back what it took."""
         record = w.now
         taken: list[dict[str, Any]] = []
-        account = record.payment.debtor.account
         for use, kept in zip(w.uses, record.settlement["limits"], strict=True):
             used = repository.take_limit(
-                connection,
-                account,
-                kept["kind"],
-                kept["period"],
-                kept["currency"],
-                kept["amount_minor"],
-                kept["limit_minor"],
+                connection, _key(kept), kept["amount_minor"], kept["limit_minor"]
             )
             if used is None:
                 taken.append(kept)
@@ -512,13 +592,21 @@ class PaymentEngine:
         with self.engine.connect() as connection:
             waiting, last_place = repository.waiting_on(connection)
         liquidity = Liquidity(room, waiting)
+        # A stored payment whose chain reached the ledger before a crash: its debits are
+        # in the balances read already, so it is not reckoned again (the ledger answers
+        # "exists" for its chain).
+        resumed = self._on_ledger(
+            [w.now.payment.uetr for w in todo if w.stored is not None and w.stored is w.now]
+        )
         tried: list[tuple[_Work, Plan, bool]] = []
         chains: list[list[Transfer]] = []
         for place, (w, plan) in enumerate(zip(todo, plans, strict=True)):
             due = _due(w.now, today)
-            short = liquidity.take(
-                plan, priority=w.now.priority, posted=due, waiting=w.now.status is S.QUEUED
-            )
+            short = None
+            if w.now.payment.uetr not in resumed:
+                short = liquidity.take(
+                    plan, priority=w.now.priority, posted=due, waiting=w.now.status is S.QUEUED
+                )
             if short is not None:
                 w.now = self._queue(w.now, plan, short, now, last_place + 1 + place)
                 continue
@@ -545,7 +633,9 @@ class PaymentEngine:
                 )
                 if due and posted is None:
                     w.now = _settled(w.now, now, self.actor)
-                continue  # reserved; a post that did not take is retried by settle_due
+                elif due and posted is not None:
+                    w.now = self._after_post(w.now, posted, now)
+                continue
             index, result = failed
             leg = plan.legs[index]
             if result is CreateTransferResult.EXCEEDS_CREDITS and leg.debit in banks:
@@ -588,11 +678,37 @@ class PaymentEngine:
         for w, failed in zip(todo, failures, strict=True):
             if failed is None:
                 w.now = _settled(w.now, now, self.actor)
-            else:
+                continue
+            w.now = self._after_post(w.now, failed, now)
+            if w.now.status is S.RESERVED:
                 stuck.append(f"{w.now.payment.uetr}: {failed}")
         if stuck:
             self._record(work)  # what did settle is kept
             raise LifecycleError(f"posting failed for {len(stuck)} payments: {stuck[0]}")
+
+    def _after_post(
+        self, record: PaymentRecord, failed: tuple[int, CreateTransferResult], now: datetime
+    ) -> PaymentRecord:
+        """A reserved payment whose post the ledger refused: one whose hold was voided
+        (a cancellation the store was never told of, after a crash) is cancelled; any
+        other refusal leaves it reserved, for the caller to report."""
+        if failed[1] is CreateTransferResult.PENDING_TRANSFER_ALREADY_VOIDED:
+            return _advance(
+                record,
+                S.CANCELLED,
+                now,
+                self.actor,
+                reason="NARR",
+                detail="its hold was voided on the ledger before the cancellation was recorded",
+            )
+        return record
+
+    def _on_ledger(self, uetrs: Sequence[str]) -> set[str]:
+        """The payments among `uetrs` whose reserving chain is on the ledger."""
+        if not uetrs:
+            return set()
+        first = {leg_id(u, "reserve", 0): u for u in uetrs}
+        return {first[t.id] for t in self.ledger.lookup_transfers(list(first))}
 
     def _apply(
         self, chains: Sequence[list[Transfer]]
@@ -624,7 +740,7 @@ class PaymentEngine:
         moved = record if settlement is None else record.moved(record.lifecycle, settlement)
         work = _Work(
             record,
-            _advance(moved, to, self.clock(), actor or self.actor, reason=reason, detail=detail),
+            _advance(moved, to, self._now(), actor or self.actor, reason=reason, detail=detail),
         )
         self._record([work])
         return work.now
@@ -640,6 +756,9 @@ def _advance(
     detail: str = "",
     hop: int | None = None,
 ) -> PaymentRecord:
+    # Never before the payment's last event: a clock set back (a demo day booked again
+    # after a crash) does not make a payment's history run backwards.
+    at = max(at, record.lifecycle.events[-1].at)
     life = record.lifecycle.advance(to, at, actor, reason=reason, detail=detail, hop=hop)
     return record.moved(life)
 
@@ -655,13 +774,12 @@ def _give_back(
 ) -> None:
     """Give back the limits `record` took (all it keeps in its settlement, or `taken`)."""
     for kept in record.settlement.get("limits", []) if taken is None else taken:
-        repository.give_back_limit(
-            connection,
-            record.payment.debtor.account,
-            kept["kind"],
-            kept["period"],
-            kept["amount_minor"],
-        )
+        repository.give_back_limit(connection, _key(kept), kept["amount_minor"])
+
+
+def _key(kept: dict[str, Any]) -> repository.UsageKey:
+    """The usage row a limit kept with a payment is counted in."""
+    return kept["client"], kept["kind"], kept["period"]
 
 
 def _parties(payment: Payment) -> screening.PaymentParties:

@@ -7,10 +7,27 @@ banks answer one (pain.002 / pacs.002).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from corridor.payments.payment import Payment, Problem, check_payment
 from corridor.payments.reference import Directory, ReferenceDataError
+
+
+def canonical(payment: Payment, directory: Directory) -> Payment:
+    """A valid payment with its debtor's and creditor's accounts written as the directory
+    keeps them (an IBAN in its electronic form, no spaces, upper case), so one account is
+    one account to the limits, the monitoring rules and the store, however the
+    instruction spelled it."""
+    debtor = directory.account_holder(payment.debtor.account)[1].identifier
+    creditor = directory.account_holder(payment.creditor.account)[1].identifier
+    if (debtor, creditor) == (payment.debtor.account, payment.creditor.account):
+        return payment
+    return replace(
+        payment,
+        debtor=replace(payment.debtor, account=debtor),
+        creditor=replace(payment.creditor, account=creditor),
+    )
 
 
 def problems_of(payment: Payment, directory: Directory, today: date) -> list[Problem]:

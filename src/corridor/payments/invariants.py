@@ -21,15 +21,15 @@ def check_payments(engine: Engine) -> list[InvariantResult]:
         usage = repository.limit_usage(connection)
         counting = repository.counting_settlements(connection)
     taken: Counter[tuple[str, str, str]] = Counter()
-    for _uetr, account, settlement in counting:
+    for _uetr, settlement in counting:
         for kept in settlement.get("limits", []):
-            taken[(account, kept["kind"], kept["period"])] += int(kept["amount_minor"])
-    recorded = {(u.client_account, u.kind, u.period): u.used_minor for u in usage}
+            taken[(kept["client"], kept["kind"], kept["period"])] += int(kept["amount_minor"])
+    recorded = {(u.client_id, u.kind, u.period): u.used_minor for u in usage}
     problems = [
-        f"{account} {kind} {period}: recorded {recorded.get(key, 0)} minor units used,"
+        f"client {client} {kind} {period}: recorded {recorded.get(key, 0)} minor units used,"
         f" its counting payments took {taken.get(key, 0)}"
         for key in sorted(set(recorded) | set(taken))
-        for account, kind, period in [key]
+        for client, kind, period in [key]
         if recorded.get(key, 0) != taken.get(key, 0)
     ]
     return [

@@ -78,7 +78,7 @@ def price(
         plan, info = plan_payment(payment, directory, fees, desk, now, held=held)
         usd = usd_equivalent(desk, payment, now)
         client, _account = directory.account_holder(payment.debtor.account)
-        facts = payment_facts(payment, now, usd)
+        facts = payment_facts(payment, now, usd, client.client_id)
         uses = tuple(limit_uses(facts, client.limits, fx_quota=QUOTA))
     except (FxError, FeeError, ReferenceDataError, LimitCurrencyError) as exc:
         return Priced(_rejected(record, now, actor, reason_of(exc), str(exc)), None, ())
@@ -89,7 +89,7 @@ def price(
         {"rule": a.rule.value, "severity": a.severity.value, "explanation": a.explanation}
         for a in alerts
     ]
-    info["limits"] = [limit_json(use) for use in uses]
+    info["limits"] = [limit_json(use, client.client_id) for use in uses]
     detail = f"rate {info['fx']['customer_rate']}" if info.get("fx") else "one currency"
     if alerts:
         detail += "; alerts: " + "; ".join(a.explanation for a in alerts)
@@ -98,9 +98,11 @@ def price(
     return Priced(priced, facts, uses, plan)
 
 
-def limit_json(use: LimitUse) -> dict[str, Any]:
-    """A limit a payment takes, as kept with it (so it can be given back exactly)."""
+def limit_json(use: LimitUse, client_id: str) -> dict[str, Any]:
+    """A limit a payment takes, as kept with it (so it can be given back exactly): the
+    client's, whatever account it pays from."""
     return {
+        "client": client_id,
         "kind": use.code.value,
         "period": use.period,
         "currency": use.limit.currency.code,
@@ -126,12 +128,12 @@ def usd_equivalent(desk: FxDesk, payment: Payment, now: datetime) -> Money:
     return desk.equivalent(payment.debtor_agent, sold, "USD", now)
 
 
-def payment_facts(payment: Payment, at: datetime, usd: Money) -> PaymentFacts:
-    """What the limits and monitoring rules know of a payment (the client is its debtor
-    account)."""
+def payment_facts(payment: Payment, at: datetime, usd: Money, client_id: str) -> PaymentFacts:
+    """What the limits and monitoring rules know of a payment, whose debtor is the
+    directory's client `client_id`."""
     return PaymentFacts(
         reference=payment.uetr,
-        client_id=payment.debtor.account,
+        client_id=client_id,
         client_kind=ClientKind.INDIVIDUAL if payment.debtor.individual else ClientKind.CORPORATE,
         client_residence=payment.debtor.country,
         booked_at=at,

@@ -54,7 +54,7 @@ payments_table = sa.Table(
 usage_table = sa.Table(
     "client_limit_usage",
     _metadata,
-    sa.Column("client_account", sa.String(34), primary_key=True),
+    sa.Column("client_id", sa.String(35), primary_key=True),
     sa.Column("kind", sa.String(32), primary_key=True),
     sa.Column("period", sa.String(10), primary_key=True),
     sa.Column("currency", sa.String(3)),
@@ -128,10 +128,13 @@ def existing_for(
     idempotency_keys: Sequence[str | None],
 ) -> dict[int, str]:
     """For each instruction already received (same idempotency key, or the same sending
-    bank and end-to-end id), its position in `payments` → the stored payment's UETR."""
+    bank and end-to-end id), its position in `payments` → the stored payment's UETR. An
+    instruction the batch repeats is answered at every position it takes."""
     found: dict[int, str] = {}
     columns = payments_table.c
-    by_instruction = {(p.debtor_agent, p.end_to_end_id): i for i, p in enumerate(payments)}
+    by_instruction: dict[tuple[str, str], list[int]] = {}
+    for i, p in enumerate(payments):
+        by_instruction.setdefault((p.debtor_agent, p.end_to_end_id), []).append(i)
     agents = sorted({agent for agent, _ in by_instruction})
     ids = sorted({e2e for _, e2e in by_instruction})
     for chunk in _chunks(ids):
@@ -139,16 +142,19 @@ def existing_for(
             columns.debtor_agent.in_(agents), columns.end_to_end_id.in_(chunk)
         )
         for row in connection.execute(query):
-            position = by_instruction.get((row.debtor_agent, row.end_to_end_id))
-            if position is not None:
+            for position in by_instruction.get((row.debtor_agent, row.end_to_end_id), []):
                 found[position] = str(row.uetr)
-    by_key = {key: i for i, key in enumerate(idempotency_keys) if key is not None}
+    by_key: dict[str, list[int]] = {}
+    for i, key in enumerate(idempotency_keys):
+        if key is not None:
+            by_key.setdefault(key, []).append(i)
     for chunk in _chunks(sorted(by_key)):
         query = sa.select(columns.uetr, columns.idempotency_key).where(
             columns.idempotency_key.in_(chunk)
         )
         for keyed in connection.execute(query):
-            found.setdefault(by_key[keyed.idempotency_key], str(keyed.uetr))
+            for position in by_key[keyed.idempotency_key]:
+                found.setdefault(position, str(keyed.uetr))
     return found
 
 
@@ -369,7 +375,14 @@ def queued(connection: Connection, limit: int = 1000) -> list[str]:
     query = (
         sa.select(columns.uetr)
         .where(columns.status == PaymentStatus.QUEUED.value)
-        .order_by(columns.priority.desc(), columns.queue_place, columns.received_at)
+        # Places given before places were kept (NULL) first; a tie (two engines handing
+        # out one place) goes to the first received, then the UETR: one order always.
+        .order_by(
+            columns.priority.desc(),
+            sa.func.coalesce(columns.queue_place, 0),
+            columns.received_at,
+            columns.uetr,
+        )
         .limit(limit)
     )
     return [str(uetr) for uetr in connection.execute(query).scalars()]
@@ -468,103 +481,148 @@ def due(connection: Connection, on: date, limit: int = 10_000) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class LimitUsage:
-    """A client account's use of one limit in one period, in minor units of `currency`."""
+    """A client's use of one limit in one period, in minor units of `currency`."""
 
-    client_account: str
+    client_id: str
     kind: str
     period: str
     currency: str
     used_minor: int
 
 
+UsageKey = tuple[str, str, str]
+"""(client id, kind of limit, period): one row of `client_limit_usage`."""
+
+
+def lock_usage(connection: Connection, wanted: dict[UsageKey, tuple[str, int]]) -> set[UsageKey]:
+    """Make sure each usage row `wanted` exists ((client, kind, period) → (currency,
+    limit)) and lock them all, in key order, for this transaction: two writers whose
+    batches name the same clients in another order wait for each other instead of
+    deadlocking, and what a row reads stays true until commit. Returns the rows created
+    now (their client's use so far is worth adopting from payments stored before limits
+    were kept: `adopt_legacy_quota`)."""
+    created: set[UsageKey] = set()
+    for key in sorted(wanted):
+        client_id, kind, period = key
+        currency, limit_minor = wanted[key]
+        row = {
+            "client_id": client_id,
+            "kind": kind,
+            "period": period,
+            "currency": currency,
+            "used_minor": 0,
+            "limit_minor": limit_minor,
+        }
+        insert = (
+            postgresql.insert(usage_table)
+            if connection.dialect.name == "postgresql"
+            else sqlite.insert(usage_table)
+        )
+        if connection.execute(insert.values(**row).on_conflict_do_nothing()).rowcount == 1:
+            created.add(key)
+    if connection.dialect.name == "postgresql" and wanted:
+        columns = usage_table.c
+        for key in sorted(wanted):
+            connection.execute(
+                sa.select(columns.used_minor)
+                .where(
+                    columns.client_id == key[0], columns.kind == key[1], columns.period == key[2]
+                )
+                .with_for_update()
+            )
+    return created
+
+
 def take_limit(
-    connection: Connection,
-    client_account: str,
-    kind: str,
-    period: str,
-    currency: str,
-    amount_minor: int,
-    limit_minor: int,
+    connection: Connection, key: UsageKey, amount_minor: int, limit_minor: int
 ) -> int | None:
-    """Take `amount_minor` of a limit, if it stays within `limit_minor`: one guarded
-    UPDATE, so two writers can never both spend the last of it. Returns None when taken,
-    else what was already used (the caller explains the breach)."""
-    _ensure_usage(connection, client_account, kind, period, currency, limit_minor)
+    """Take `amount_minor` of a limit (its row locked by `lock_usage`), if it stays within
+    `limit_minor`: a guarded UPDATE. Returns None when taken, else what was already used
+    (the caller explains the breach)."""
     columns = usage_table.c
-    key = sa.and_(
-        columns.client_account == client_account, columns.kind == kind, columns.period == period
-    )
+    where = sa.and_(columns.client_id == key[0], columns.kind == key[1], columns.period == key[2])
     taken = connection.execute(
         usage_table.update()
-        .where(key, columns.used_minor + amount_minor <= limit_minor)
+        .where(where, columns.used_minor + amount_minor <= limit_minor)
         .values(used_minor=columns.used_minor + amount_minor, limit_minor=limit_minor)
     ).rowcount
     if taken == 1:
         return None
-    return int(connection.execute(sa.select(columns.used_minor).where(key)).scalar_one())
+    return int(connection.execute(sa.select(columns.used_minor).where(where)).scalar_one())
 
 
-def give_back_limit(
-    connection: Connection, client_account: str, kind: str, period: str, amount_minor: int
-) -> None:
+def give_back_limit(connection: Connection, key: UsageKey, amount_minor: int) -> None:
     """Give back what a payment took of a limit (it no longer counts)."""
     columns = usage_table.c
     connection.execute(
         usage_table.update()
-        .where(
-            columns.client_account == client_account,
-            columns.kind == kind,
-            columns.period == period,
-        )
+        .where(columns.client_id == key[0], columns.kind == key[1], columns.period == key[2])
         .values(used_minor=columns.used_minor - amount_minor)
     )
 
 
-def _ensure_usage(
+def adopt_legacy_quota(
     connection: Connection,
-    client_account: str,
-    kind: str,
-    period: str,
-    currency: str,
-    limit_minor: int,
-) -> None:
-    row = {
-        "client_account": client_account,
-        "kind": kind,
-        "period": period,
-        "currency": currency,
-        "used_minor": 0,
-        "limit_minor": limit_minor,
-    }
-    insert = (
-        postgresql.insert(usage_table)
-        if connection.dialect.name == "postgresql"
-        else sqlite.insert(usage_table)
+    key: UsageKey,
+    accounts: Sequence[str],
+    since: datetime,
+    until: datetime,
+    entry: dict[str, Any],
+) -> int:
+    """Count against a new usage row the client's counting mainland FX purchases received
+    in [since, until) that were stored before limits were kept with payments (their
+    settlement has no "limits"): each gets its limit entry (`entry` with its own amount),
+    so a later return gives it back. Returns the minor units adopted."""
+    columns = payments_table.c
+    query = sa.select(columns.uetr, columns.usd_equivalent, columns.settlement).where(
+        columns.debtor_account.in_(list(accounts)),
+        columns.mainland_fx.is_(True),
+        columns.status.in_([s.value for s in COUNTING]),
+        columns.usd_equivalent.is_not(None),
+        columns.received_at >= since.isoformat(),
+        columns.received_at < until.isoformat(),
     )
-    connection.execute(insert.values(**row).on_conflict_do_nothing())
+    adopted = 0
+    for row in connection.execute(query).all():
+        settlement = json.loads(row.settlement)
+        if "limits" in settlement:
+            continue
+        minor = Money.of(row.usd_equivalent, "USD").to_minor_units()
+        settlement["limits"] = [{**entry, "amount_minor": minor}]
+        connection.execute(
+            payments_table.update()
+            .where(columns.uetr == row.uetr)
+            .values(settlement=json.dumps(settlement, ensure_ascii=False))
+        )
+        adopted += minor
+    if adopted:
+        usage = usage_table.c
+        connection.execute(
+            usage_table.update()
+            .where(usage.client_id == key[0], usage.kind == key[1], usage.period == key[2])
+            .values(used_minor=usage.used_minor + adopted)
+        )
+    return adopted
 
 
 def limit_usage(connection: Connection) -> list[LimitUsage]:
     """Every client's use of every limit, as recorded."""
     columns = usage_table.c
-    query = sa.select(usage_table).order_by(columns.client_account, columns.kind, columns.period)
+    query = sa.select(usage_table).order_by(columns.client_id, columns.kind, columns.period)
     return [
-        LimitUsage(r.client_account, r.kind, r.period, r.currency, int(r.used_minor))
+        LimitUsage(r.client_id, r.kind, r.period, r.currency, int(r.used_minor))
         for r in connection.execute(query)
     ]
 
 
-def counting_settlements(connection: Connection) -> list[tuple[str, str, dict[str, Any]]]:
-    """(UETR, debtor account, settlement) of every payment that counts: what the limits'
-    recorded use must add up to."""
+def counting_settlements(connection: Connection) -> list[tuple[str, dict[str, Any]]]:
+    """(UETR, settlement) of every payment that counts: what the limits' recorded use
+    must add up to."""
     columns = payments_table.c
-    query = sa.select(columns.uetr, columns.debtor_account, columns.settlement).where(
+    query = sa.select(columns.uetr, columns.settlement).where(
         columns.status.in_([s.value for s in COUNTING])
     )
-    return [
-        (str(r.uetr), str(r.debtor_account), json.loads(r.settlement))
-        for r in connection.execute(query)
-    ]
+    return [(str(r.uetr), json.loads(r.settlement)) for r in connection.execute(query)]
 
 
 # -- FX quotes offered to clients -----------------------------------------------------

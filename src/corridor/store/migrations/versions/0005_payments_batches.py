@@ -7,7 +7,7 @@ offered to clients.
   index instead of by reading every reserved one back.
 - `payments.waiting_on` and `queue_place`: the bank account a queued payment waits for
   liquidity on, and its place in the queue.
-- `client_limit_usage`: what each client account has used of each limit in each period
+- `client_limit_usage`: what each client has used of each limit in each period
   (the mainland FX quota, its own daily and annual limits), taken by a guarded UPDATE in
   the transaction that records the payment, so two writers never both spend the last of
   a limit.
@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.column("settlement", sa.Text),
         sa.column("instructed_minor", sa.BigInteger),
         sa.column("value_date", sa.String),
+        sa.column("queue_place", sa.BigInteger),
     )
     rows = connection.execute(
         sa.select(
@@ -61,18 +62,34 @@ def upgrade() -> None:
         )
     ).all()
     for row in rows:
-        minor = Decimal(row.instructed).scaleb(currency(row.currency).minor_unit)
+        scaled = Decimal(row.instructed).scaleb(currency(row.currency).minor_unit)
+        # An instruction rejected for its amount's precision has no minor units.
+        minor = int(scaled) if scaled == scaled.to_integral_value() else None
         due = json.loads(row.settlement or "{}").get("value_date")
         connection.execute(
             payments.update()
             .where(payments.c.uetr == row.uetr)
-            .values(instructed_minor=int(minor), value_date=due)
+            .values(instructed_minor=minor, value_date=due)
+        )
+    # Payments queued before places were kept take places in the order they came.
+    waiting = connection.execute(
+        sa.text(
+            "SELECT uetr FROM payments WHERE status = 'queued' ORDER BY priority DESC,"
+            " received_at, uetr"
+        )
+    ).scalars()
+    for place, uetr in enumerate(list(waiting), start=1):
+        connection.execute(
+            sa.text("UPDATE payments SET queue_place = :place WHERE uetr = :uetr"),
+            {"place": place, "uetr": uetr},
         )
     op.create_index("payments_due", "payments", ["status", "value_date"])
     op.create_index("payments_queue", "payments", ["status", "priority", "queue_place"])
     op.create_table(
         "client_limit_usage",
-        sa.Column("client_account", sa.String(34), primary_key=True),
+        # The client (the directory's client id): a limit is the client's, whatever
+        # account it pays from, and the SAFE quota the person's.
+        sa.Column("client_id", sa.String(35), primary_key=True),
         # daily_limit_exceeded, annual_limit_exceeded or fx_quota_exceeded (LimitCode).
         sa.Column("kind", sa.String(32), primary_key=True),
         # The day ('2026-03-01') or year ('2026') counted, in the limit's own zone.
