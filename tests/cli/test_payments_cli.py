@@ -56,3 +56,15 @@ def test_bench_payments_prints_one_json_object(tmp_path: Path) -> None:
     assert sum(figures["statuses"].values()) == 60 + 10  # batched and one by one
     assert figures["statuses"].get("settled", 0) > 0
     assert figures["single_p50_ms"] <= figures["single_p99_ms"]
+
+
+def test_settle_carries_on_and_settles_what_came_due(tmp_path: Path) -> None:
+    """After a demo day, `corridor payments settle --json` reports what it did, and the
+    books hold."""
+    assert run(["demo", "--payments", "40"], tmp_path).returncode == 0
+    result = run(["payments", "settle", "--json"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    done = json.loads(result.stdout)
+    assert {"settled_or_carried_on", "released_from_the_queue", "statuses"} <= set(done)
+    assert sum(done["statuses"].values()) >= 40
+    assert run(["check"], tmp_path).returncode == 0

@@ -9,12 +9,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from corridor.payments.engine import PaymentNotFoundError
+from corridor.demo.network import demo_corridor
+from corridor.ledger import Ledger
+from corridor.payments.engine import PaymentEngine, PaymentNotFoundError
 from corridor.payments.repository import counts_by_status, load
 from corridor.payments.tracker import tracker_view
 from corridor.store import make_engine, upgrade
 
-app = typer.Typer(help="Payments: track one by its UETR, count them.", no_args_is_help=True)
+app = typer.Typer(
+    help="Payments: track one by its UETR, count them, settle what came due.",
+    no_args_is_help=True,
+)
 
 
 @app.command("track")
@@ -105,3 +110,35 @@ def list_payments() -> None:
     for status, count in sorted(counts.items()):
         table.add_row(status, f"{count:,}")
     Console().print(table)
+
+
+@app.command("settle")
+def settle(
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print what was done as one JSON object.")
+    ] = False,
+) -> None:
+    """Carry on what a crash left between the store and the ledger, settle every reserved
+    payment whose value date has come, and release the liquidity queue in its order (the
+    demo network is the reference data). Run it while no other engine works on the store."""
+    engine = make_engine()
+    upgrade(engine)
+    with Ledger(engine) as ledger:
+        payments = PaymentEngine(engine, ledger, demo_corridor(engine))
+        recovered = payments.recover()
+        released = payments.release_queue()
+    with engine.connect() as connection:
+        counts = counts_by_status(connection)
+    engine.dispose()
+    done = {
+        "settled_or_carried_on": len(recovered),
+        "released_from_the_queue": len(released),
+        "statuses": dict(sorted(counts.items())),
+    }
+    if json_output:
+        print(json.dumps(done))
+        return
+    Console().print(
+        f"Carried on or settled {done['settled_or_carried_on']:,} payments; released"
+        f" {done['released_from_the_queue']:,} from the queue."
+    )
