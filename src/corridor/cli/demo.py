@@ -132,9 +132,14 @@ def _show_payments(console: Console, result: DemoResult) -> None:
         )
     volumes = Table(title="Payment volumes by corridor and currency", title_justify="left")
     volumes.add_column("corridor")
+    volumes.add_column("currencies")
     volumes.add_column("instructed", justify="right")
-    for (corridor, ccy), units in sorted(traffic.volumes.items()):
-        volumes.add_row(f"{corridor} {ccy}", f"{Money.from_minor_units(units, ccy).amount:,}")
+    for (corridor, ccy, bought), units in sorted(traffic.volumes.items()):
+        volumes.add_row(
+            corridor,
+            ccy if bought == ccy else f"{ccy}→{bought}",
+            f"{Money.from_minor_units(units, ccy).amount:,} {ccy}",
+        )
     console.print(volumes)
     fees = ", ".join(
         f"{ccy} {Money.from_minor_units(units, ccy).amount:,}"

@@ -54,7 +54,7 @@ BANKS = {
     ALBION: ("Albion Corridor Bank plc", ("GBP", "USD", "HKD", "CNH", "CNY")),
     THREADNEEDLE: ("Threadneedle Trust Bank", ("GBP", "USD", "HKD")),
     HARBOUR: ("Victoria Harbour Bank", ("HKD", "USD", "CNH", "GBP", "CNY")),
-    LUOHU: ("Luohu Commercial Bank", ("CNY", "CNH", "HKD", "USD")),
+    LUOHU: ("Luohu Commercial Bank", ("CNY", "CNH", "HKD", "USD", "GBP")),
 }
 # (servicer, owner, currency): the owner's account with the servicer.
 ACCOUNTS = (
@@ -70,6 +70,7 @@ ACCOUNTS = (
     (HARBOUR, ALBION, "USD"),
     (HARBOUR, THREADNEEDLE, "USD"),
     (HARBOUR, LUOHU, "USD"),
+    (HARBOUR, LUOHU, "GBP"),
 )
 CREDIT_LINES = {(LUOHU, HARBOUR, "CNY"): 200_000_000}
 """Correspondent accounts on a credit line (major units): Luohu lets Victoria Harbour

@@ -135,8 +135,10 @@ def payments_summary(traffic: TrafficResult) -> dict[str, object]:
         "waited_for_liquidity": traffic.queued,
         "settled_from_earlier_days": traffic.settled_from_earlier,
         "volumes": {
-            f"{corridor} {ccy}": str(Money.from_minor_units(units, ccy).amount)
-            for (corridor, ccy), units in sorted(traffic.volumes.items())
+            f"{corridor} {ccy}" + ("" if bought == ccy else f"→{bought}"): str(
+                Money.from_minor_units(units, ccy)
+            )
+            for (corridor, ccy, bought), units in sorted(traffic.volumes.items())
         },
         "fees_earned": {
             ccy: str(Money.from_minor_units(units, ccy).amount)

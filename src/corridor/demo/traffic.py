@@ -1,8 +1,9 @@
 """A business day of corridor payments through the payments engine.
 
-London companies and people pay Luohu suppliers in CNY (through Hong Kong) and each other
-in GBP; Hong Kong clients pay Luohu in CNY; Luohu clients pay Hong Kong in HKD; London
-pays Luohu in USD. Every charge bearer appears. A few are cancelled before their value
+London companies and people pay Luohu suppliers in CNY (through Hong Kong), each other in
+GBP, Hong Kong in CNH, and Luohu exporters in GBP (through Hong Kong); Hong Kong clients
+pay Luohu in CNY; Luohu clients pay Hong Kong in HKD and London in USD; London pays Luohu
+in USD. Every charge bearer appears. A few are cancelled before their value
 date and a few returned after settlement. The mix is fixed by the day's number, so a run
 books the same instructions; rates and times are today's.
 """
@@ -35,11 +36,18 @@ Progress = Callable[[str, int, int], None]
 S = PaymentStatus
 # (debtor bank, instructed currency, creditor bank, settlement currency, share of traffic)
 FLOWS = (
-    (network.ALBION, "GBP", network.LUOHU, "CNY", 30),
-    (network.ALBION, "GBP", network.THREADNEEDLE, "GBP", 20),
-    (network.HARBOUR, "HKD", network.LUOHU, "CNY", 20),
-    (network.LUOHU, "CNY", network.HARBOUR, "HKD", 15),
-    (network.THREADNEEDLE, "USD", network.LUOHU, "USD", 15),
+    # London companies pay Luohu suppliers in CNY, through Hong Kong.
+    (network.ALBION, "GBP", network.LUOHU, "CNY", 25),
+    (network.ALBION, "GBP", network.THREADNEEDLE, "GBP", 15),
+    (network.HARBOUR, "HKD", network.LUOHU, "CNY", 18),
+    (network.LUOHU, "CNY", network.HARBOUR, "HKD", 12),
+    (network.THREADNEEDLE, "USD", network.LUOHU, "USD", 10),
+    # London pays Hong Kong in offshore renminbi.
+    (network.ALBION, "GBP", network.HARBOUR, "CNH", 8),
+    # A Luohu exporter receives GBP, a Hong Kong leg in between.
+    (network.ALBION, "GBP", network.LUOHU, "GBP", 6),
+    # Luohu pays London in USD, through Hong Kong.
+    (network.LUOHU, "USD", network.THREADNEEDLE, "USD", 6),
 )
 PRIVATE_SHARE = 0.1
 """The share of payments sent by private clients (people) rather than companies."""
@@ -58,8 +66,9 @@ class TrafficResult:
 
     submitted: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
-    volumes: Counter[tuple[str, str]] = field(default_factory=Counter)
-    """(corridor, currency) → instructed amount, as Decimal."""
+    volumes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    """(corridor, instructed currency, settlement currency) → instructed amount in minor
+    units."""
     fees: Counter[str] = field(default_factory=Counter)
     """currency → fees the banks earned."""
     settle_seconds: list[float] = field(default_factory=list)
@@ -175,9 +184,8 @@ def _count(result: TrafficResult, record: PaymentRecord) -> None:
     if record.status in (S.REJECTED, S.HELD, S.QUEUED):
         result.reasons[record.lifecycle.events[-1].reason] += 1
     corridor = f"{COUNTRY[payment.debtor_agent]}→{COUNTRY[payment.creditor_agent]}"
-    result.volumes[(corridor, payment.instructed_amount.currency.code)] += int(
-        payment.instructed_amount.to_minor_units()
-    )
+    key = (corridor, payment.instructed_amount.currency.code, payment.settlement_currency)
+    result.volumes[key] += int(payment.instructed_amount.to_minor_units())
     if record.status in (S.SETTLED, S.RETURNED, S.RESERVED):
         for fee in record.settlement.get("fees", []):
             amount, ccy = fee["fee"].split()
