@@ -31,6 +31,7 @@ from corridor.payments.accounts import (
 )
 from corridor.payments.engine import Corridor, PaymentEngine
 from corridor.payments.fees import ChargeBearer
+from corridor.payments.invariants import check_payments
 from corridor.payments.lifecycle import FINAL, PaymentStatus
 from corridor.payments.payment import Party, Payment, new_uetr
 from corridor.payments.repository import counts_by_status
@@ -346,15 +347,18 @@ def test_a_returned_payment_comes_back_less_the_fees_the_banks_keep(
         ),
         min_size=1,
         max_size=6,
-    )
+    ),
+    st.booleans(),
 )
 def test_any_mix_conserves_money_and_every_fee_is_on_a_tracker(
     books: tuple[PaymentEngine, Ledger, Clock],
     engine: Engine,
     mix: list[tuple[str, ChargeBearer, int, str]],
+    batched: bool,
 ) -> None:
-    """Whatever payments, cancellations and returns: the ledger's invariants hold, fee
-    income grows by exactly the fees trackers show, every payment stands in one state."""
+    """Whatever payments (one by one, or as one batch), cancellations and returns: the
+    ledger's and the payments store's invariants hold, fee income grows by exactly the
+    fees trackers show, every payment stands in one state."""
     payments, ledger, clock = books
     fee_accounts = [
         bank_account(AccountCode.FEE_INCOME, b, c)
@@ -363,15 +367,25 @@ def test_any_mix_conserves_money_and_every_fee_is_on_a_tracker(
     ]
     before = {a: _earned(ledger, a) for a in fee_accounts}
     records = []
-    for to, bearer, pence, then in mix:
+    instructions = [
+        _payment(str(Decimal(pence).scaleb(-2)), to=to, bearer=bearer)
+        for to, bearer, pence, _ in mix
+    ]
+    clock.now += timedelta(seconds=1)
+    if batched:
+        submitted = [s.record for s in payments.submit_batch(instructions)]
+    else:
+        submitted = [payments.submit(p).record for p in instructions]
+    for first, (_to, _bearer, _pence, then) in zip(submitted, mix, strict=True):
         clock.now += timedelta(seconds=1)
-        record = payments.submit(_payment(f"{pence / 100:.2f}", to=to, bearer=bearer)).record
-        if then == "cancel" and record.lifecycle.can(S.CANCELLED):
-            record = payments.cancel(record.payment.uetr)
-        elif then == "return" and record.status is S.SETTLED:
-            record = payments.return_payment(record.payment.uetr, reason="MS02")
+        record = first
+        if then == "cancel" and first.lifecycle.can(S.CANCELLED):
+            record = payments.cancel(first.payment.uetr)
+        elif then == "return" and first.status is S.SETTLED:
+            record = payments.return_payment(first.payment.uetr, reason="MS02")
         records.append(record)
     assert all(not r.problems for r in check_ledger(engine))
+    assert all(r.holds for r in check_payments(engine))
     shown: dict[int, int] = {}
     for record in records:
         if record.status in (S.SETTLED, S.RETURNED, S.RESERVED):
