@@ -19,8 +19,8 @@ def test_the_first_day_is_the_last_business_day_whose_hours_are_over() -> None:
 
 def test_later_days_are_the_following_business_days() -> None:
     """Day 2 after a Friday is the Monday; the days never repeat or go back."""
-    started = datetime(2026, 12, 4, 18, 0, tzinfo=UTC)  # a Friday evening
-    days = [business_date(started, n) for n in range(1, 6)]
+    first = first_day(datetime(2026, 12, 4, 18, 0, tzinfo=UTC))  # a Friday evening
+    days = [business_date(first, n) for n in range(1, 6)]
     assert days[:2] == [date(2026, 12, 4), date(2026, 12, 7)]
     assert days == sorted(set(days))
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from corridor.checks import check_books
+from corridor.demo.clock import DemoClock
 from corridor.demo.traffic import run_traffic
 from corridor.ledger import Ledger
 from corridor.payments.engine import PaymentEngine
@@ -35,9 +36,9 @@ def test_an_interrupted_day_is_booked_again(
 
     monkeypatch.setattr(PaymentEngine, "_record", record)
     with Ledger(engine) as ledger, pytest.raises(Crash):
-        run_traffic(engine, ledger, 1, 400, on=day)
+        run_traffic(engine, ledger, 1, 400, clock=DemoClock(day))
     monkeypatch.setattr(PaymentEngine, "_record", real)
     with Ledger(engine) as ledger:
-        result = run_traffic(engine, ledger, 1, 400, on=day)
+        result = run_traffic(engine, ledger, 1, 400, clock=DemoClock(day))
     assert result.submitted == 400
     assert all(r.holds for r in check_books(engine))

@@ -113,10 +113,12 @@ def _show_payments(console: Console, result: DemoResult) -> None:
     if not traffic.submitted:
         return
     statuses = ", ".join(f"{n:,} {s}" for s, n in sorted(traffic.statuses.items()))
-    console.print(
-        f"Payments through the engine: {traffic.submitted:,} ({statuses});"
+    waited = (
         f" {traffic.queued:,} waited for liquidity until Albion bought CNY late in the day."
+        if traffic.queued
+        else ""
     )
+    console.print(f"Payments through the engine: {traffic.submitted:,} ({statuses});{waited}")
     if traffic.settled_from_earlier:
         console.print(
             f"Settled this morning from earlier days (value date today):"

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from corridor.checks import check_books
 from corridor.demo import network
-from corridor.demo.clock import business_date
+from corridor.demo.clock import DemoClock, business_date, first_day
 from corridor.demo.traffic import TrafficResult, run_traffic
 from corridor.green.demo import GreenDemoResult, run_green_demo
 from corridor.iso20022.demo import write_day_outputs
@@ -76,8 +76,18 @@ def run_demo(
     engine: Engine, out: Path, progress: Progress | None = None, *, payments: int = 10_000
 ) -> DemoResult:
     """Set up the corridor if need be, book its next business day (`payments` payments
-    through the payments engine, in batches through the day), and write the reports."""
-    with Ledger(engine) as ledger:
+    through the payments engine, in batches through the day), and write the reports.
+    What it books is stamped at the demo's time (see `demo.clock`)."""
+    with Ledger(engine) as probe:  # reads only: nothing is stamped at the wall clock
+        opened = probe.lookup_transfers([network.opening_balances()[0].id])
+        day = _next_day(probe)
+    if opened:
+        first = datetime.fromtimestamp(opened[0].timestamp / 1e9, tz=UTC).date()
+    else:
+        first = first_day(datetime.now(UTC))
+    on = business_date(first, day)
+    clock = DemoClock(on)
+    with Ledger(engine, clock=clock.ns) as ledger:
         created = ledger.create_accounts(network.ledger_accounts())
         refused = [
             r for r in created if r not in (CreateAccountResult.OK, CreateAccountResult.EXISTS)
@@ -86,16 +96,13 @@ def run_demo(
             raise RuntimeError(f"the demo's accounts were refused: {set(refused)}")
         continued = all(r is CreateAccountResult.EXISTS for r in created)
         ledger.create_transfers(network.opening_balances())
-        (first,) = ledger.lookup_transfers([network.opening_balances()[0].id])
-        started = datetime.fromtimestamp(first.timestamp / 1e9, tz=UTC)
-        day = _next_day(ledger)
-        result = DemoResult(day=day, continued=continued, date=business_date(started, day))
-        result.traffic = run_traffic(engine, ledger, day, payments, progress, on=result.date)
+        result = DemoResult(day=day, continued=continued, date=on)
+        result.traffic = run_traffic(engine, ledger, day, payments, progress, clock=clock)
         result.green = run_green_demo(engine, ledger, day, out)
         result.balances = balances(ledger)
     result.invariants = check_books(engine)
     result.files = _write_reports(result, out)
-    result.files += write_day_outputs(engine, out, day, result.date)
+    result.files += write_day_outputs(engine, out, day, clock)
     return result
 
 

@@ -130,17 +130,17 @@ def run_traffic(
     count: int,
     progress: Progress | None = None,
     *,
-    on: date,
+    clock: DemoClock,
 ) -> TrafficResult:
     """Set up the payment network if need be, settle what came due, and submit `count`
-    payments through the day `on` in batches of BATCH; now and then a reserved one is
-    cancelled and a settled one returned."""
+    payments through the demo day of `clock` in batches of BATCH; now and then a reserved
+    one is cancelled and a settled one returned."""
     report = progress or (lambda _stage, _done, _total: None)
     ledger.create_accounts(network.ledger_accounts())
     ledger.create_transfers(network.opening_balances())
     with as_file(files("corridor.demo").joinpath("watchlist.csv")) as watchlist:
         load_list(engine, ListFormat.INTERNAL_CSV, watchlist)
-    clock = DemoClock(on)
+    on = clock().date()
     payments = PaymentEngine(engine, ledger, network.demo_corridor(engine), clock=clock)
     payments.resume_decided()  # cases decided since the last run
     # Anything a crash left priced, then what came due by this morning.

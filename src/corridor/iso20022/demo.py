@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,19 +27,18 @@ MESSAGES_FOR = 100
 corporate file's): enough to read, not a file per payment of a 10,000-payment day."""
 
 
-def write_day_outputs(engine: Engine, out: Path, day: int, on: date) -> list[Path]:
-    """Import the day's corporate pain.001 (received at the close of business day `on`)
-    and write the day's ISO 20022 messages into `out`/day-N-iso20022; returns that
-    folder."""
-    with Ledger(engine) as ledger:
-        return _write(engine, ledger, out, day, on)
+def write_day_outputs(engine: Engine, out: Path, day: int, clock: DemoClock) -> list[Path]:
+    """Import the day's corporate pain.001 (received at the close of the demo day of
+    `clock`, stamped on the ledger at the demo's time) and write the day's ISO 20022
+    messages into `out`/day-N-iso20022; returns that folder."""
+    clock.advance(clock.closes - clock.now)
+    with Ledger(engine, clock=clock.ns) as ledger:
+        return _write(engine, ledger, out, day, clock)
 
 
-def _write(engine: Engine, ledger: Ledger, out: Path, day: int, on: date) -> list[Path]:
+def _write(engine: Engine, ledger: Ledger, out: Path, day: int, clock: DemoClock) -> list[Path]:
     folder = out / f"day-{day}-iso20022"
     folder.mkdir(parents=True, exist_ok=True)
-    clock = DemoClock(on)
-    clock.advance(clock.closes - clock.now)
     now = clock()
     payments = PaymentEngine(
         engine, ledger, network.demo_corridor(engine), clock=clock, actor="iso-import"
