@@ -462,3 +462,45 @@ def test_a_queued_payment_goes_in_its_turn_however_it_is_moved_on(
     assert small.record.status is S.QUEUED
     ledger.create_transfers([network.liquidity(7, network.ALBION, "CNY", 500_000)])
     assert payments.proceed(payments.get(small.record.payment.uetr)).status is S.QUEUED
+
+
+def test_an_instruction_corrected_after_its_rejection_is_a_new_payment(
+    books: tuple[PaymentEngine, Ledger],
+) -> None:
+    """Rejected for its creditor account, then sent again corrected with the same
+    end-to-end id: booked as a new payment. Sent again with the idempotency key of a
+    rejected request: the rejection is answered again."""
+    payments, _ledger = books
+    (good,) = _mix(1, "corrected")
+    bad = replace(good, creditor=replace(good.creditor, account="GB00NOSUCHACCOUNT"))
+    rejected = payments.submit(bad).record
+    assert rejected.status is S.REJECTED
+    again = payments.submit(replace(good, uetr=new_uetr()))
+    assert again.created
+    assert again.record.status is not S.REJECTED
+    keyed = payments.submit(
+        replace(bad, uetr=new_uetr(), end_to_end_id="K-1"), idempotency_key="key-1"
+    )
+    assert keyed.record.status is S.REJECTED
+    repeat = payments.submit(
+        replace(good, uetr=new_uetr(), end_to_end_id="K-1"), idempotency_key="key-1"
+    )
+    assert not repeat.created
+    assert repeat.record.payment.uetr == keyed.record.payment.uetr
+
+
+def test_an_instruction_naming_another_payments_uetr_is_refused_and_not_kept(
+    books: tuple[PaymentEngine, Ledger],
+) -> None:
+    """Two instructions under one UETR (in one batch, or one stored already): the second
+    is answered rejected (AM05) and not stored; the batch goes on."""
+    payments, _ledger = books
+    first, second, third = _mix(3, "uetr")
+    payments.submit(first)
+    clash = replace(second, uetr=first.uetr)
+    twin = replace(third, uetr=second.uetr, end_to_end_id="TWIN")
+    answers = payments.submit_batch([clash, second, twin])
+    assert [a.record.status is S.REJECTED for a in answers] == [True, False, True]
+    assert answers[0].record.lifecycle.events[-1].reason == "AM05"
+    assert not answers[0].created
+    assert payments.get(first.uetr).payment.end_to_end_id == first.end_to_end_id

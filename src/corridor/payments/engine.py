@@ -169,13 +169,16 @@ class PaymentEngine:
         """Take many instructions as far as each goes now, in two store transactions and
         one or two ledger batches (see the module docstring); one Submission each, in
         order. An instruction received before, in an earlier batch or earlier in this
-        one, answers with that payment and `created` False."""
+        one, answers with that payment and `created` False. An instruction that names
+        another payment's UETR is answered rejected (AM05), `created` False, and not
+        stored."""
         keys = list(idempotency_keys) if idempotency_keys is not None else [None] * len(payments)
         if len(keys) != len(payments):
             raise ValueError("give one idempotency key (or None) per payment")
         with self.engine.connect() as connection:
             existing = repository.existing_for(connection, payments, keys)
             known = repository.load_many(connection, sorted(set(existing.values())))
+            taken = repository.stored_uetrs(connection, [p.uetr for p in payments])
         now = self._now()
         today = now.date()
         directory = self.corridor.directory
@@ -191,6 +194,19 @@ class PaymentEngine:
                 same = firsts.get(key)
             if same is not None:
                 continue  # answered below, once the first is where it goes
+            if payment.uetr in taken:
+                # Another instruction's UETR: it cannot be stored under it (the UETR is
+                # the other payment's key), so it is answered rejected, and not kept.
+                life = Lifecycle.received(now, "api").advance(
+                    S.REJECTED,
+                    now,
+                    self.actor,
+                    reason="AM05",
+                    detail=f"uetr: {payment.uetr} is another payment's; give a new UETR",
+                )
+                answers[i] = Submission(PaymentRecord(payment, life, {}, key, priority), False)
+                continue
+            taken.add(payment.uetr)
             firsts[(payment.debtor_agent, payment.end_to_end_id)] = i
             if key is not None:
                 firsts[key] = i

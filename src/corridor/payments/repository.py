@@ -128,8 +128,11 @@ def existing_for(
     idempotency_keys: Sequence[str | None],
 ) -> dict[int, str]:
     """For each instruction already received (same idempotency key, or the same sending
-    bank and end-to-end id), its position in `payments` → the stored payment's UETR. An
-    instruction the batch repeats is answered at every position it takes."""
+    bank and end-to-end id as a payment not rejected), its position in `payments` → the
+    stored payment's UETR. An instruction the batch repeats is answered at every position
+    it takes. A request sent again with its idempotency key gets the first answer, even a
+    rejection; an instruction corrected after a rejection and sent again without one is a
+    new payment."""
     found: dict[int, str] = {}
     columns = payments_table.c
     by_instruction: dict[tuple[str, str], list[int]] = {}
@@ -138,8 +141,11 @@ def existing_for(
     agents = sorted({agent for agent, _ in by_instruction})
     ids = sorted({e2e for _, e2e in by_instruction})
     for chunk in _chunks(ids):
+        # A rejected instruction never happened: the same one sent again is a new payment.
         query = sa.select(columns.uetr, columns.debtor_agent, columns.end_to_end_id).where(
-            columns.debtor_agent.in_(agents), columns.end_to_end_id.in_(chunk)
+            columns.debtor_agent.in_(agents),
+            columns.end_to_end_id.in_(chunk),
+            columns.status != PaymentStatus.REJECTED.value,
         )
         for row in connection.execute(query):
             for position in by_instruction.get((row.debtor_agent, row.end_to_end_id), []):
@@ -155,6 +161,15 @@ def existing_for(
         for keyed in connection.execute(query):
             for position in by_key[keyed.idempotency_key]:
                 found.setdefault(position, str(keyed.uetr))
+    return found
+
+
+def stored_uetrs(connection: Connection, uetrs: Sequence[str]) -> set[str]:
+    """The UETRs among `uetrs` that stored payments carry."""
+    found: set[str] = set()
+    for chunk in _chunks(sorted(set(uetrs))):
+        query = sa.select(payments_table.c.uetr).where(payments_table.c.uetr.in_(chunk))
+        found.update(str(u) for u in connection.execute(query).scalars())
     return found
 
 

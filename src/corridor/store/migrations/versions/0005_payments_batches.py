@@ -11,6 +11,8 @@ offered to clients.
   (the mainland FX quota, its own daily and annual limits), taken by a guarded UPDATE in
   the transaction that records the payment, so two writers never both spend the last of
   a limit.
+- `payments_instruction` becomes a unique index over payments not rejected: a rejected
+  instruction corrected and sent again with the same end-to-end id is a new payment.
 - `fx_quotes`: the dealable quotes a bank gave its clients; a payment may name one (as
   pain.001's `XchgRateInf/CtrctId`), and deals on it once, before it expires.
 
@@ -37,6 +39,9 @@ Stamp = sa.String(32)  # ISO 8601 with offset
 def upgrade() -> None:
     """Add the columns (filled in for payments already stored) and the two tables."""
     with op.batch_alter_table("payments") as table:
+        # A rejected instruction never happened: the same one corrected and sent again
+        # (same sending bank, same end-to-end id) is a new payment, not a duplicate.
+        table.drop_constraint("payments_instruction", type_="unique")
         table.add_column(sa.Column("instructed_minor", sa.BigInteger, nullable=True))
         table.add_column(sa.Column("value_date", sa.String(10), nullable=True))
         # The bank account (ledger id, 32 hex digits) a queued payment waits on: later
@@ -83,6 +88,14 @@ def upgrade() -> None:
             sa.text("UPDATE payments SET queue_place = :place WHERE uetr = :uetr"),
             {"place": place, "uetr": uetr},
         )
+    op.create_index(
+        "payments_instruction",
+        "payments",
+        ["debtor_agent", "end_to_end_id"],
+        unique=True,
+        sqlite_where=sa.text("status <> 'rejected'"),
+        postgresql_where=sa.text("status <> 'rejected'"),
+    )
     op.create_index("payments_due", "payments", ["status", "value_date"])
     op.create_index("payments_queue", "payments", ["status", "priority", "queue_place"])
     op.create_table(
@@ -126,9 +139,11 @@ def downgrade() -> None:
     """Drop the tables and columns."""
     op.drop_table("fx_quotes")
     op.drop_table("client_limit_usage")
+    op.drop_index("payments_instruction", "payments")
     op.drop_index("payments_queue", "payments")
     op.drop_index("payments_due", "payments")
     with op.batch_alter_table("payments") as table:
+        table.create_unique_constraint("payments_instruction", ["debtor_agent", "end_to_end_id"])
         table.drop_column("queue_place")
         table.drop_column("waiting_on")
         table.drop_column("value_date")
