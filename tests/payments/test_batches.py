@@ -28,7 +28,7 @@ from corridor.payments.invariants import check_payments
 from corridor.payments.lifecycle import PaymentStatus
 from corridor.payments.payment import Party, Payment, new_uetr
 from corridor.payments.reference import Client, Directory
-from corridor.payments.repository import limit_usage
+from corridor.payments.usage import limit_usage
 from corridor.store import make_engine, upgrade
 
 S = PaymentStatus

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from corridor.demo import network
 from corridor.ledger import Ledger
 from corridor.money import Money
-from corridor.payments import repository
+from corridor.payments import usage
 from corridor.payments.engine import Corridor, PaymentEngine
 from corridor.payments.fees import ChargeBearer
 from corridor.payments.payment import Party, Payment, new_uetr
@@ -55,7 +55,7 @@ def test_engines_taking_limits_in_opposite_orders_do_not_deadlock(
         ledger.create_transfers(network.opening_balances())
     barrier = threading.Barrier(2, timeout=5)
     local = threading.local()
-    real = repository.take_limit
+    real = usage.take_limit
 
     def take(*args: Any, **kwargs: Any) -> int | None:
         out = real(*args, **kwargs)
@@ -66,7 +66,7 @@ def test_engines_taking_limits_in_opposite_orders_do_not_deadlock(
                 barrier.wait()
         return out
 
-    monkeypatch.setattr(repository, "take_limit", take)
+    monkeypatch.setattr(usage, "take_limit", take)
     errors: list[str] = []
 
     def run(order: list[network.DemoClient]) -> None:

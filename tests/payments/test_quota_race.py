@@ -22,7 +22,7 @@ from corridor.demo import network
 from corridor.ledger import Ledger
 from corridor.ledger.invariants import check_ledger
 from corridor.payments.invariants import check_payments
-from corridor.payments.repository import limit_usage
+from corridor.payments.usage import limit_usage
 
 WORKER = Path(__file__).with_name("quota_worker.py")
 

@@ -12,19 +12,19 @@ from collections import Counter
 from sqlalchemy.engine import Engine
 
 from corridor.ledger.invariants import InvariantResult
-from corridor.payments import repository
+from corridor.payments import usage
 
 
 def check_payments(engine: Engine) -> list[InvariantResult]:
     """Every invariant of the payments store, each with what breaks it."""
     with engine.connect() as connection:
-        usage = repository.limit_usage(connection)
-        counting = repository.counting_settlements(connection)
+        used = usage.limit_usage(connection)
+        counting = usage.counting_settlements(connection)
     taken: Counter[tuple[str, str, str]] = Counter()
     for _uetr, settlement in counting:
         for kept in settlement.get("limits", []):
             taken[(kept["client"], kept["kind"], kept["period"])] += int(kept["amount_minor"])
-    recorded = {(u.client_id, u.kind, u.period): u.used_minor for u in usage}
+    recorded = {(u.client_id, u.kind, u.period): u.used_minor for u in used}
     problems = [
         f"client {client} {kind} {period}: recorded {recorded.get(key, 0)} minor units used,"
         f" its counting payments took {taken.get(key, 0)}"
