@@ -13,7 +13,7 @@ import traceback
 import typer
 from rich.console import Console
 
-from corridor.access.users import UserError
+from corridor.auth.users import UserError
 from corridor.bench.screening import BenchDataError
 from corridor.cli import bench, check, demo, green, iso, lists, payments, screen
 from corridor.cli import cases as cases_cli

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from corridor.access.users import Role, add_user
+from corridor.auth.users import Role, add_user
 from corridor.store import make_engine, upgrade
 
 app = typer.Typer(help="Users: add the people who operate Corridor.", no_args_is_help=True)
