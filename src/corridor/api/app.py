@@ -14,7 +14,12 @@ from sqlalchemy.engine import Engine
 from corridor.api import errors
 from corridor.api.routers import admin, audit, cases, directory, fx, iso, payments, reports
 from corridor.api.schemas import ErrorOut
-from corridor.api.services import IdempotencyConflictError, NotFoundError, Operations
+from corridor.api.services import (
+    IdempotencyConflictError,
+    NotFoundError,
+    Operations,
+    UploadTooLargeError,
+)
 
 ERRORS = {
     401: {"model": ErrorOut, "description": "No valid API key or session"},
@@ -60,7 +65,7 @@ def create_app(engine: Engine, *, ops: Operations | None = None, console: bool =
         favicon_url="/static/favicon.svg",
     )
     app.state.ops = service
-    errors.install(app, domain=(NotFoundError, IdempotencyConflictError))
+    errors.install(app, domain=(NotFoundError, IdempotencyConflictError, UploadTooLargeError))
     for router in (
         directory.router,
         payments.router,

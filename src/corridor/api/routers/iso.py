@@ -10,26 +10,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Response, UploadFile
 
-from corridor.api.errors import ApiError
+from corridor.api.iso_upload import spool_to
 from corridor.api.schemas import ImportOut, ValidationOut
 from corridor.api.security import CallerDep, OpsDep
-from corridor.api.services import MAX_UPLOAD
 from corridor.api.views import validation_view
 
 router = APIRouter(prefix="/iso20022", tags=["iso20022"])
-
-
-async def spool(upload: UploadFile, folder: str) -> Path:
-    """The upload in a file of its own (refused past MAX_UPLOAD bytes)."""
-    path = Path(folder) / "upload.xml"
-    size = 0
-    with path.open("wb") as out:
-        while chunk := await upload.read(1 << 20):
-            size += len(chunk)
-            if size > MAX_UPLOAD:
-                raise ApiError(413, "upload_too_large", f"an upload is at most {MAX_UPLOAD:,} bytes")
-            out.write(chunk)
-    return path
 
 
 @router.post("/pain001/validate", response_model=ValidationOut)
@@ -37,7 +23,7 @@ async def validate(file: UploadFile, caller: CallerDep, ops: OpsDep) -> dict[str
     """Validate a pain.001 (schema, then business rules): every error with its element
     path and line. Nothing is booked."""
     with tempfile.TemporaryDirectory(prefix="corridor-upload-") as folder:
-        path = await spool(file, folder)
+        path = await spool_to(file, Path(folder))
         report = ops.validate_upload(caller, path)
         return validation_view(report)
 
@@ -52,7 +38,7 @@ async def import_file(
     """Import a pain.001 of the caller's clients through the payments engine. A file
     with errors books nothing unless `accept_valid`; the pain.002 answers every file."""
     with tempfile.TemporaryDirectory(prefix="corridor-upload-") as folder:
-        path = await spool(file, folder)
+        path = await spool_to(file, Path(folder))
         result, status_report = ops.import_upload(caller, path, accept_valid=accept_valid)
         return {
             **validation_view(result.report),
