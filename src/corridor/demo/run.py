@@ -19,6 +19,7 @@ from corridor.green.demo import GreenDemoResult, run_green_demo
 from corridor.iso20022.demo import write_day_outputs
 from corridor.ledger import CreateAccountResult, Ledger
 from corridor.ledger.invariants import InvariantResult
+from corridor.reference_data.demo import DemoLogin, seed_demo_reference_data
 from corridor.money import Money
 
 Progress = Callable[[str, int, int], None]
@@ -37,6 +38,8 @@ class DemoResult:
     files: list[Path] = field(default_factory=list)
     traffic: TrafficResult = field(default_factory=TrafficResult)
     green: GreenDemoResult | None = None
+    logins: list[DemoLogin] = field(default_factory=list)
+    """The demo users to log in to the console with."""
 
 
 def _next_day(ledger: Ledger) -> int:
@@ -90,6 +93,7 @@ def run_demo(
         started = datetime.fromtimestamp(first.timestamp / 1e9, tz=UTC)
         day = _next_day(ledger)
         result = DemoResult(day=day, continued=continued, date=business_date(started, day))
+        result.logins = seed_demo_reference_data(engine)
         result.traffic = run_traffic(engine, ledger, day, payments, progress, on=result.date)
         result.green = run_green_demo(engine, ledger, day, out)
         result.balances = balances(ledger)

@@ -11,7 +11,6 @@ cookie of its own) and a POST without the right one is refused. Nothing a user t
 from __future__ import annotations
 
 import secrets
-from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,7 +28,7 @@ from corridor.auth.throttle import LoginThrottle
 from corridor.auth.users import check_password
 
 LOGIN_CSRF_COOKIE = "corridor_login_csrf"
-_HERE = Path(str(files("corridor.web")))
+_HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(_HERE / "templates"))
 NAV = (
     ("/", "Dashboard", Action.READ),
