@@ -148,3 +148,30 @@ def world(backend: str, name: str, tmp: str) -> Iterator[World]:
         with TestClient(app, base_url="https://testserver") as client:
             yield World(engine, client, keys)
         engine.dispose()
+
+
+@contextmanager
+def served(engine: Engine) -> Iterator[str]:
+    """The app on `engine` served by uvicorn on a free local port; its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    app = create_app(engine, ops=Operations(engine, clock=Clock(BUSINESS_DAY)))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
