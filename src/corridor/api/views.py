@@ -42,7 +42,7 @@ def payment_view(record: PaymentRecord) -> dict[str, Any]:
     tracker = tracker_view(record)
     payment = record.payment
     events = record.lifecycle.events
-    last_reason = next((e.reason for e in reversed(events) if e.reason), None)
+    last_reason = events[-1].reason or None  # why it stands where it stands now
     return {
         "uetr": payment.uetr,
         "end_to_end_id": payment.end_to_end_id,

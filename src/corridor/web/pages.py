@@ -48,12 +48,21 @@ def dashboard_page(request: Request, day: date | None = None) -> Response:
         )
         for v in figures["volumes"]
     ]
-    liquidity_bars = [
-        Bar(
-            f"{row['currency']} {row['account']}",
-            int(row["available_minor"]),
-            f"{Money.of(row['available'], row['currency']).amount:,}",
-            "bar-liquidity",
+    # Each account's chart compares what is free with what is held, in its own currency.
+    liquidity_charts = [
+        (
+            f"{row['currency']} · {row['account']}",
+            bar_chart(
+                [
+                    Bar("available", int(row["available_minor"]), row["available"], "bar-liquidity"),
+                    Bar(
+                        "on hold",
+                        Money.of(row["on_hold"], row["currency"]).to_minor_units(),
+                        row["on_hold"],
+                    ),
+                ],
+                title=f"{row['currency']} liquidity",
+            ),
         )
         for row in figures["liquidity"]
     ]
@@ -72,9 +81,7 @@ def dashboard_page(request: Request, day: date | None = None) -> Response:
             for ccy, bars in sorted(by_currency.items())
         ],
         status_chart=status_strip(figures["statuses"], title="Payments by status"),
-        liquidity_chart=[
-            bar_chart([bar], title=f"Available {bar.label}") for bar in liquidity_bars
-        ],
+        liquidity_charts=liquidity_charts,
     )
 
 
