@@ -6,6 +6,9 @@ API key of every scope their role can use."""
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,6 +17,7 @@ from importlib.resources import as_file, files
 
 import psycopg
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
@@ -153,12 +157,6 @@ def world(backend: str, name: str, tmp: str) -> Iterator[World]:
 @contextmanager
 def served(engine: Engine) -> Iterator[str]:
     """The app on `engine` served by uvicorn on a free local port; its base URL."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])

@@ -14,8 +14,6 @@ import pytest
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, given, settings
-from ops_world import BUSINESS_DAY, Clock, seed
-
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -26,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 from corridor.api.app import create_app
 from corridor.api.services import Operations
 from corridor.store import make_engine, upgrade
-
+from ops_world import BUSINESS_DAY, Clock, seed
 
 CHECKS = [
     not_a_server_error,

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import uuid
 
-from ops_world import World
-
 from corridor.demo import network
+from ops_world import World
 
 ALBION_CLIENT = network.CLIENTS[network.ALBION][0]
 LUOHU_CLIENT = network.CLIENTS[network.LUOHU][0]
@@ -72,7 +71,9 @@ def test_the_same_key_for_another_instruction_is_a_conflict(ops: World) -> None:
 
 
 def test_a_key_is_required_and_amounts_are_decimal_strings(ops: World) -> None:
-    no_key = ops.client.post("/api/payments", json=body("E2E-NOKEY"), headers=ops.auth("operator@albion"))
+    no_key = ops.client.post(
+        "/api/payments", json=body("E2E-NOKEY"), headers=ops.auth("operator@albion")
+    )
     assert no_key.status_code == 422
     assert no_key.json()["code"] == "invalid_request"
     number = {**body("E2E-FLOAT"), "amount": 10.5}
@@ -123,19 +124,27 @@ def test_get_track_list_filter_and_page(ops: World) -> None:
 def test_the_creditor_bank_returns_and_the_debtor_bank_may_not(ops: World) -> None:
     made = create(ops, "E2E-RETURN-1")
     refused = ops.client.post(
-        f"/api/payments/{made['uetr']}/return", json={"reason": "AC04"}, headers=ops.auth("operator@albion")
+        f"/api/payments/{made['uetr']}/return",
+        json={"reason": "AC04"},
+        headers=ops.auth("operator@albion"),
     )
     assert refused.status_code == 403
     done = ops.client.post(
-        f"/api/payments/{made['uetr']}/return", json={"reason": "AC04"}, headers=ops.auth("operator@luohu")
+        f"/api/payments/{made['uetr']}/return",
+        json={"reason": "AC04"},
+        headers=ops.auth("operator@luohu"),
     )
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "returned"
     twice = ops.client.post(
-        f"/api/payments/{made['uetr']}/return", json={"reason": "AC04"}, headers=ops.auth("operator@luohu")
+        f"/api/payments/{made['uetr']}/return",
+        json={"reason": "AC04"},
+        headers=ops.auth("operator@luohu"),
     )
     assert twice.status_code == 409
-    messages = ops.client.get(f"/api/payments/{made['uetr']}/messages/pacs.004", headers=ops.auth("operator@luohu"))
+    messages = ops.client.get(
+        f"/api/payments/{made['uetr']}/messages/pacs.004", headers=ops.auth("operator@luohu")
+    )
     assert messages.status_code == 200
     assert b"pacs.004" in messages.content
 
@@ -152,7 +161,9 @@ def test_a_settled_payment_cannot_be_cancelled(ops: World) -> None:
 def test_a_held_payment_is_released_by_two_compliance_officers(ops: World) -> None:
     made = create(ops, "E2E-HELD-1", creditor="LEUNG Ka Fai")
     assert made["status"] == "held"
-    cases = ops.client.get("/api/cases", params={"status": "open"}, headers=ops.auth("compliance@albion")).json()
+    cases = ops.client.get(
+        "/api/cases", params={"status": "open"}, headers=ops.auth("compliance@albion")
+    ).json()
     case = next(c for c in cases if c["payment_ref"] == made["uetr"])
     assert case["candidates"][0]["matched_name"]
     url = f"/api/cases/{case['case_id']}/decisions"
@@ -179,7 +190,9 @@ def test_a_quote_is_dealt_by_a_payment_once(ops: World) -> None:
     assert quote.status_code == 201
     payload = {**body("E2E-QUOTE-1"), "fx_quote_id": quote.json()["quote_id"]}
     made = ops.client.post(
-        "/api/payments", json=payload, headers={**ops.auth("operator@albion"), "Idempotency-Key": str(uuid.uuid4())}
+        "/api/payments",
+        json=payload,
+        headers={**ops.auth("operator@albion"), "Idempotency-Key": str(uuid.uuid4())},
     )
     assert made.json()["status"] == "settled"
     assert made.json()["fx"]["quote_id"].replace("-", "") == quote.json()["quote_id"]

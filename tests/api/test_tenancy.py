@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ops_world import ROLES, World
 
 from corridor.auth.keys import keys_of
 from corridor.demo import network
+from ops_world import ROLES, World
 
 LUOHU = network.CLIENTS[network.LUOHU]
 HARBOUR = network.CLIENTS[network.HARBOUR]
@@ -99,18 +99,26 @@ def test_guessing_luohu_ids_finds_nothing(ops: World, theirs: dict[str, Any], us
     for path, payload in (
         (f"/api/payments/{held}/cancel", {}),
         (f"/api/payments/{uetr}/return", {}),
-        (f"/api/cases/{theirs['case_id']}/decisions", {"decision": "false_positive", "reason": "x"}),
+        (
+            f"/api/cases/{theirs['case_id']}/decisions",
+            {"decision": "false_positive", "reason": "x"},
+        ),
         (f"/api/approvals/{theirs['approval_id']}/decision", {"approve": True, "reason": "x"}),
         (f"/api/api-keys/{theirs['key_id']}/revoke", None),
         ("/api/users/operator@luohu/role-changes", {"role": "auditor", "reason": "x"}),
-        (f"/api/clients/{theirs['client_id']}/limit-changes", {"currency": "CNY", "daily": "1", "reason": "x"}),
+        (
+            f"/api/clients/{theirs['client_id']}/limit-changes",
+            {"currency": "CNY", "daily": "1", "reason": "x"},
+        ),
     ):
         response = ops.client.post(path, json=payload, headers=auth)
         assert response.status_code in (403, 404), (path, response.status_code, response.text)
         never_leaks(response, theirs["client_name"])
     for account in (theirs["account"], f"{network.LUOHU}/CNY"):
         response = ops.client.get(
-            "/api/iso20022/statements", params={"account": account, "day": "2026-10-27"}, headers=auth
+            "/api/iso20022/statements",
+            params={"account": account, "day": "2026-10-27"},
+            headers=auth,
         )
         assert response.status_code in (403, 404), (account, response.status_code)
 
@@ -132,14 +140,18 @@ def test_filters_never_reach_luohu(ops: World, theirs: dict[str, Any], user: str
         page = ops.client.get("/api/payments", params=params, headers=auth)
         assert page.status_code == 200
         assert not uetrs & {p["uetr"] for p in page.json()["payments"]}, params
-    clients = ops.client.get("/api/clients", params={"name": theirs["client_name"][:6], "limit": 200}, headers=auth)
+    clients = ops.client.get(
+        "/api/clients", params={"name": theirs["client_name"][:6], "limit": 200}, headers=auth
+    )
     assert all(c["institution"] == network.ALBION for c in clients.json())
     for path in ("/api/cases", "/api/approvals", "/api/audit", "/api/users", "/api/api-keys"):
         response = ops.client.get(path, headers=auth)
         assert response.status_code in (200, 403), path
         never_leaks(response, theirs["client_name"], theirs["case_id"], theirs["approval_id"])
         never_leaks(response, *uetrs, theirs["key_id"], "luohu")
-    board = ops.client.get("/api/reports/dashboard", params={"day": "2026-10-27"}, headers=auth).json()
+    board = ops.client.get(
+        "/api/reports/dashboard", params={"day": "2026-10-27"}, headers=auth
+    ).json()
     assert board["institution"] == network.ALBION
     assert all(v["corridor"] != "CN→HK" for v in board["volumes"])
     me = ops.client.get("/api/institutions/me", headers=auth).json()
@@ -154,7 +166,11 @@ def test_a_client_bound_user_sees_their_client_only(ops: World) -> None:
         json={
             "end_to_end_id": "ALBION-OTHER-1",
             "debtor": {"name": other.name, "account": other.accounts["GBP"], "country": "GB"},
-            "creditor": {"name": ALBION[0].name, "account": ALBION[0].accounts["GBP"], "country": "GB"},
+            "creditor": {
+                "name": ALBION[0].name,
+                "account": ALBION[0].accounts["GBP"],
+                "country": "GB",
+            },
             "creditor_agent": network.THREADNEEDLE,
             "amount": "10.00",
             "currency": "GBP",
@@ -172,7 +188,12 @@ def test_a_client_bound_user_sees_their_client_only(ops: World) -> None:
 # (method, path, body, roles that may) — every write the API offers, and the audit read.
 ACTIONS = [
     ("post", "/api/payments", "payment", {"operator"}),
-    ("post", "/api/fx/quotes", {"sell_currency": "GBP", "sell_amount": "10.00", "buy_currency": "HKD"}, {"operator"}),
+    (
+        "post",
+        "/api/fx/quotes",
+        {"sell_currency": "GBP", "sell_amount": "10.00", "buy_currency": "HKD"},
+        {"operator"},
+    ),
     ("get", "/api/cases", None, {"admin", "admin2", "compliance", "compliance2", "auditor"}),
     ("get", "/api/audit", None, {"admin", "admin2", "auditor"}),
     ("get", "/api/audit/chain", None, {"admin", "admin2", "auditor"}),
@@ -195,13 +216,23 @@ def test_each_role_does_only_what_it_may(
     if payload == "payment":
         payload = {
             "end_to_end_id": f"ROLE-{name}",
-            "debtor": {"name": ALBION[2].name, "account": ALBION[2].accounts["GBP"], "country": "GB"},
-            "creditor": {"name": ALBION[3].name, "account": ALBION[3].accounts["GBP"], "country": "GB"},
+            "debtor": {
+                "name": ALBION[2].name,
+                "account": ALBION[2].accounts["GBP"],
+                "country": "GB",
+            },
+            "creditor": {
+                "name": ALBION[3].name,
+                "account": ALBION[3].accounts["GBP"],
+                "country": "GB",
+            },
             "creditor_agent": network.THREADNEEDLE,
             "amount": "1.00",
             "currency": "GBP",
         }
-    response = getattr(ops.client, method)(path, headers=headers, **({"json": payload} if payload is not None else {}))
+    response = getattr(ops.client, method)(
+        path, headers=headers, **({"json": payload} if payload is not None else {})
+    )
     if name in allowed:
         assert response.status_code in (200, 201, 409), response.text
     else:

@@ -15,14 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ops_world import BUSINESS_DAY, PASSWORD, seed, served
+from playwright.sync_api import sync_playwright
 
 from corridor.demo import network
 from corridor.iso20022.initiation import write_pain001
+from corridor.money import Money
 from corridor.payments.fees import ChargeBearer
 from corridor.payments.payment import Party, Payment, new_uetr
-from corridor.money import Money
 from corridor.store import make_engine, upgrade
+from ops_world import BUSINESS_DAY, PASSWORD, seed, served
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -57,12 +58,13 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         if os.environ.get("CI") == "true":
             pytest.fail("/usr/bin/chromium is missing: .ci/run installs Debian's chromium")
         pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), args=ARGS, headless=True,
+            str(profile),
+            executable_path=str(CHROMIUM),
+            args=ARGS,
+            headless=True,
             viewport={"width": 1280, "height": 900},
         )
         yield context
@@ -106,7 +108,10 @@ def test_a_held_payment_released_by_two_officers_and_followed(
     page.screenshot(path=str(tmp_path / "held.png"), full_page=True)
     log_out(page)
 
-    for officer, expected in (("compliance@albion", "proposed"), ("compliance2@albion", "released")):
+    for officer, expected in (
+        ("compliance@albion", "proposed"),
+        ("compliance2@albion", "released"),
+    ):
         log_in(page, site, officer)
         page.click("text=Review queue")
         page.click("table.list a[href^='/cases/']")
@@ -152,12 +157,16 @@ def test_an_uploaded_pain001_with_an_error_shows_the_error(
         requested_execution_date=BUSINESS_DAY.date(),
     )
     path = write_pain001(
-        [payment], tmp_path / "upload.xml", msg_id="UPLOAD-MSG-1",
-        initiating_party=albion.name, created=datetime(2026, 10, 27, 1, 0, tzinfo=UTC),
+        [payment],
+        tmp_path / "upload.xml",
+        msg_id="UPLOAD-MSG-1",
+        initiating_party=albion.name,
+        created=datetime(2026, 10, 27, 1, 0, tzinfo=UTC),
     )
     # The error: an IBAN whose check digits do not match.
     text = path.read_text(encoding="utf-8").replace(
-        threadneedle.accounts["GBP"], threadneedle.accounts["GBP"][:2] + "00" + threadneedle.accounts["GBP"][4:]
+        threadneedle.accounts["GBP"],
+        threadneedle.accounts["GBP"][:2] + "00" + threadneedle.accounts["GBP"][4:],
     )
     path.write_text(text, encoding="utf-8")
     page = browser.new_page()

@@ -108,9 +108,7 @@ def new_api_key(
     usable = {SCOPE_OF[a] for a in ROLE_ACTIONS[owner.role]}
     extra = sorted(s.value for s in wanted - usable)
     if extra:
-        raise keys.ApiKeyError(
-            f"the {owner.role} role can use no {', '.join(extra)} scope"
-        )
+        raise keys.ApiKeyError(f"the {owner.role} role can use no {', '.join(extra)} scope")
     key, secret = keys.create_key(ops.engine, owner, name, wanted)
     audit.record(
         ops.engine,

@@ -91,7 +91,8 @@ def create_app(engine: Engine, *, ops: Operations | None = None, console: bool =
         return response
 
     if console:
-        from corridor.web.console import install_console
+        # The console builds on this module's app; imported here, not at the top.
+        from corridor.web.console import install_console  # noqa: PLC0415
 
         install_console(app)
     return app

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from corridor.payments.engine import PaymentEngine, Submission
@@ -129,19 +130,19 @@ class PaymentDesk:
                 [c.payment for c in batch], idempotency_keys=[c.key for c in batch]
             )
         except Exception:
-            if len(batch) == 1:
-                _settle(batch[0].future, lambda e: e.submit(batch[0].payment,
-                        idempotency_key=batch[0].key), engine)
-                return
             for creation in batch:
                 _settle(
                     creation.future,
-                    lambda e, c=creation: e.submit(c.payment, idempotency_key=c.key),
+                    partial(_submit_one, creation),
                     engine,
                 )
             return
         for creation, answer in zip(batch, answers, strict=True):
             creation.future.set_result(answer)
+
+
+def _submit_one(creation: _Creation, engine: PaymentEngine) -> Submission:
+    return engine.submit(creation.payment, idempotency_key=creation.key)
 
 
 def _settle(future: Future[Any], fn: Callable[[PaymentEngine], Any], engine: PaymentEngine) -> None:

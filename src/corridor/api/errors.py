@@ -80,7 +80,9 @@ def status_of(exc: Exception) -> int:
     return int(getattr(exc, "status_code", 422))
 
 
-def error_body(code: str, message: str, errors: list[dict[str, object]] | None = None) -> dict[str, object]:
+def error_body(
+    code: str, message: str, errors: list[dict[str, object]] | None = None
+) -> dict[str, object]:
     """The JSON every error answers with."""
     body: dict[str, object] = {"code": code, "message": message}
     if errors is not None:
@@ -101,7 +103,7 @@ def install(app: FastAPI, *, domain: tuple[type[Exception], ...] = ()) -> None:
 
     async def invalid(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        errors = [
+        errors: list[dict[str, object]] = [
             {
                 "where": ".".join(str(p) for p in e.get("loc", ())),
                 "message": str(e.get("msg", "")),
@@ -109,20 +111,22 @@ def install(app: FastAPI, *, domain: tuple[type[Exception], ...] = ()) -> None:
             for e in exc.errors()
         ]
         first = errors[0] if errors else {"where": "", "message": "invalid request"}
-        message = f"{first['where']}: {first['message']}" if first["where"] else first["message"]
+        message = (
+            f"{first['where']}: {first['message']}" if first["where"] else str(first["message"])
+        )
         return JSONResponse(error_body("invalid_request", message, errors), 422)
 
     async def http_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(
-            error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers
-        )
+        return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
 
     async def defect(request: Request, exc: Exception) -> JSONResponse:
         # The path and the error's type only: no body, header or value, which may carry
         # a secret or personal data.
-        log.error("internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        log.error(
+            "internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__
+        )
         return JSONResponse(error_body("internal_error", "internal error"), 500)
 
     app.add_exception_handler(ApiError, api_error)

@@ -54,8 +54,10 @@ def _like(text: str) -> str:
 
 def _scope(tenant: Tenant, direction: str | None) -> Any:
     bic8 = _like(tenant.institution[:8])
-    sent = table.c.debtor_agent.like(f"{bic8}%", escape="\\")
-    received = table.c.instruction.like(f'%"creditor_agent": "{bic8}%', escape="\\")
+    sent: sa.ColumnElement[bool] = table.c.debtor_agent.like(f"{bic8}%", escape="\\")
+    received: sa.ColumnElement[bool] = table.c.instruction.like(
+        f'%"creditor_agent": "{bic8}%', escape="\\"
+    )
     if tenant.accounts is not None:
         accounts = sorted(tenant.accounts)
         sent = sa.and_(sent, table.c.debtor_account.in_(accounts))

@@ -288,9 +288,7 @@ class ApiKeyIn(Strict):
     """A new API key: a name and its scopes (for another user: an admin's)."""
 
     name: str = Field(min_length=1, max_length=64)
-    scopes: list[Literal["read", "payments", "fx", "iso", "cases", "admin"]] = Field(
-        min_length=1
-    )
+    scopes: list[Literal["read", "payments", "fx", "iso", "cases", "admin"]] = Field(min_length=1)
     username: str | None = Field(default=None, min_length=1, max_length=64)
 
 

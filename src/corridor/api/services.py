@@ -34,6 +34,7 @@ from corridor.iso20022.validation import ValidationReport, validate_pain001
 from corridor.iso20022.xmlwrite import to_bytes
 from corridor.ledger import Ledger
 from corridor.money import Money
+from corridor.payments.accounts import client_account
 from corridor.payments.dealing import contract_id, offer_quote
 from corridor.payments.engine import Corridor, PaymentEngine, PaymentNotFoundError
 from corridor.payments.lifecycle import PaymentStatus
@@ -233,7 +234,9 @@ class Operations:
                 raise NotFoundError(f"no client {client_id!r}")
             accounts = reference.accounts_of(connection, [client_id])[client_id]
         view = client_view(found[0], accounts)
-        ids = [client_ledger_id(caller.institution, a.currency.code, a.identifier) for a in accounts]
+        ids = [
+            client_ledger_id(caller.institution, a.currency.code, a.identifier) for a in accounts
+        ]
         with self.reading_ledger() as ledger:
             booked = {a.id: a for a in ledger.lookup_accounts(ids)}
         for row, ledger_id in zip(view["accounts"], ids, strict=True):
@@ -409,7 +412,11 @@ class Operations:
             caller,
             "import pain.001",
             f"message:{result.report.msg_id}",
-            after={"status": result.status, "booked": result.booked, "sha256": result.report.checksum},
+            after={
+                "status": result.status,
+                "booked": result.booked,
+                "sha256": result.report.checksum,
+            },
         )
         return result, status_report
 
@@ -525,8 +532,6 @@ class Operations:
 
 def client_ledger_id(bic: str, currency: str, identifier: str) -> int:
     """The ledger account of a client's account."""
-    from corridor.payments.accounts import client_account
-
     return client_account(bic, currency, identifier)
 
 

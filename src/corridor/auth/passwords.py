@@ -23,9 +23,7 @@ class PasswordPolicyError(ValueError):
 def hash_password(password: str) -> str:
     """The argon2id hash of a password that meets the policy."""
     if not isinstance(password, str) or not MIN_LENGTH <= len(password) <= MAX_LENGTH:
-        raise PasswordPolicyError(
-            f"a password is {MIN_LENGTH} to {MAX_LENGTH} characters long"
-        )
+        raise PasswordPolicyError(f"a password is {MIN_LENGTH} to {MAX_LENGTH} characters long")
     return _hasher.hash(password)
 
 

@@ -48,7 +48,9 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         | {Action.VALIDATE, Action.REVIEW, Action.AUDIT, Action.MANAGE_USERS}
         | {Action.CHANGE_REFERENCE}
     ),
-    Role.OPERATOR: frozenset(_EVERYONE | {Action.PAY, Action.QUOTE, Action.IMPORT, Action.VALIDATE}),
+    Role.OPERATOR: frozenset(
+        _EVERYONE | {Action.PAY, Action.QUOTE, Action.IMPORT, Action.VALIDATE}
+    ),
     Role.COMPLIANCE: frozenset(
         _EVERYONE | {Action.VALIDATE, Action.REVIEW, Action.DECIDE, Action.CHANGE_REFERENCE}
     ),

@@ -16,9 +16,10 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the HTTP API (/api, docs at /docs) and the web console (/) with uvicorn."""
-    import uvicorn
+    # The web stack loads only for this command, so the rest of the CLI starts fast.
+    import uvicorn  # noqa: PLC0415
 
-    from corridor.api.app import create_app
+    from corridor.api.app import create_app  # noqa: PLC0415
 
     engine = make_engine()
     upgrade(engine)

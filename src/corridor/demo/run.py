@@ -19,8 +19,8 @@ from corridor.green.demo import GreenDemoResult, run_green_demo
 from corridor.iso20022.demo import write_day_outputs
 from corridor.ledger import CreateAccountResult, Ledger
 from corridor.ledger.invariants import InvariantResult
-from corridor.reference_data.demo import DemoLogin, seed_demo_reference_data
 from corridor.money import Money
+from corridor.reference_data.demo import DemoLogin, seed_demo_reference_data
 
 Progress = Callable[[str, int, int], None]
 

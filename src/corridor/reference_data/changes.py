@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from corridor.auth import approvals
 from corridor.auth.approvals import Approval, ChangeKind
-from corridor.auth.users import Role, User, UnknownUserError, change_role, users_table
+from corridor.auth.users import Role, UnknownUserError, User, change_role, users_table
 from corridor.compliance.limits import ClientLimits
 from corridor.money import Money, MoneyError
 from corridor.payments.fees import FeeError, FeeSchedule
@@ -193,4 +193,6 @@ def decide_change(
     engine: Engine, approval_id: str, checker: User, *, approve: bool, reason: str
 ) -> Approval:
     """Approve (and apply) or reject a pending change, as a second user."""
-    return approvals.decide(engine, approval_id, checker, approve=approve, reason=reason, apply=_apply)
+    return approvals.decide(
+        engine, approval_id, checker, approve=approve, reason=reason, apply=_apply
+    )

@@ -183,8 +183,12 @@ def fee_row(schedule: FeeSchedule) -> dict[str, Any]:
 
 def fee_schedule(row: Any) -> FeeSchedule:
     """The fee schedule a row of the store holds (checked again on the way)."""
-    ccy = row["currency"] if isinstance(row, dict) else row.currency
-    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
+    values: dict[str, Any] = dict(row) if isinstance(row, dict) else dict(row._mapping)
+    ccy = values["currency"]
+
+    def get(name: str) -> Any:
+        return values[name]
+
     return FeeSchedule(
         get("institution"),
         get("from_country"),
@@ -390,9 +394,7 @@ def fee_schedules_of(connection: Connection, institution: str) -> list[FeeSchedu
     query = (
         sa.select(fees_table)
         .where(fees_table.c.institution == institution)
-        .order_by(
-            fees_table.c.from_country, fees_table.c.to_country, fees_table.c.currency
-        )
+        .order_by(fees_table.c.from_country, fees_table.c.to_country, fees_table.c.currency)
     )
     return [fee_schedule(r) for r in connection.execute(query)]
 
@@ -428,8 +430,7 @@ def load_corridor(
         fees = connection.execute(sa.select(fees_table)).all()
         spreads = connection.execute(sa.select(spreads_table)).all()
     directory = Directory(
-        Institution.of(r.bic, r.name, json.loads(r.currencies), json.loads(r.roles))
-        for r in banks
+        Institution.of(r.bic, r.name, json.loads(r.currencies), json.loads(r.roles)) for r in banks
     )
     for r in accounts:
         directory.add_correspondent(
@@ -452,7 +453,9 @@ def load_corridor(
     for r in spreads:
         pairs.setdefault(r.institution, {})[r.pair] = r.basis_points
     schedules = {
-        bank: SpreadSchedule(named.get(DEFAULT, "0"), {p: b for p, b in named.items() if p != DEFAULT})
+        bank: SpreadSchedule(
+            named.get(DEFAULT, "0"), {p: b for p, b in named.items() if p != DEFAULT}
+        )
         for bank, named in pairs.items()
         if bank != DEFAULT
     }
@@ -471,7 +474,9 @@ def load_corridor(
 def put_fee_schedule(connection: Connection, schedule: FeeSchedule) -> None:
     """Store a fee schedule, replacing the one of its bank, corridor and currency."""
     row = fee_row(schedule)
-    key = [fees_table.c[k] == row[k] for k in ("institution", "from_country", "to_country", "currency")]
+    key = [
+        fees_table.c[k] == row[k] for k in ("institution", "from_country", "to_country", "currency")
+    ]
     connection.execute(fees_table.delete().where(*key))
     connection.execute(fees_table.insert(), [row])
 

@@ -32,7 +32,7 @@ def bar_chart(bars: Sequence[Bar], *, title: str) -> Markup:
     """Horizontal bars, one per row, scaled to the largest."""
     if not bars:
         return Markup("<p class='muted'>Nothing to chart.</p>")
-    largest = max(max(b.size for b in bars), 1)
+    largest = max(1, *(b.size for b in bars))
     room = WIDTH - LABEL - VALUE
     height = ROW * len(bars) + 8
     parts = [
@@ -53,7 +53,7 @@ def bar_chart(bars: Sequence[Bar], *, title: str) -> Markup:
             f"{escape(bar.shown)}</text>"
         )
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return Markup("".join(parts))  # noqa: S704 - every value in it was escaped
 
 
 def status_strip(counts: dict[str, int], *, title: str) -> Markup:
@@ -81,4 +81,4 @@ def status_strip(counts: dict[str, int], *, title: str) -> Markup:
         x += width
         legend_x += 14 + 9 * (len(status) + len(f"{n:,}") + 1) + 12
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return Markup("".join(parts))  # noqa: S704 - every value in it was escaped

@@ -79,7 +79,9 @@ def render(
 ) -> HTMLResponse:
     """A page of the console, with the navigation the caller's role allows."""
     session = session_of(request) if caller is not None else None
-    nav = [(href, label) for href, label, action in NAV if caller is not None and caller.may(action)]
+    nav = [
+        (href, label) for href, label, action in NAV if caller is not None and caller.may(action)
+    ]
     return templates.TemplateResponse(
         request,
         template,
@@ -96,7 +98,7 @@ def render(
 
 def install_console(app: FastAPI) -> None:
     """Mount the console's pages, static files and error pages on the app."""
-    from corridor.web import pages
+    from corridor.web import pages  # noqa: PLC0415 - pages build on this module
 
     throttle = LoginThrottle()
     app.state.login_throttle = throttle
@@ -120,7 +122,7 @@ def install_console(app: FastAPI) -> None:
     app.add_exception_handler(CsrfError, csrf_failed)
 
     @app.get("/login", include_in_schema=False, response_class=HTMLResponse)
-    def login_page(request: Request, next: str = "/") -> Response:  # noqa: A002
+    def login_page(request: Request, next: str = "/") -> Response:
         token = secrets.token_urlsafe(32)
         response = render(request, "login.html", None, login_csrf=token, next=_safe_next(next))
         _cookie(response, LOGIN_CSRF_COOKIE, token, 3600)
@@ -132,7 +134,7 @@ def install_console(app: FastAPI) -> None:
         username: Annotated[str, Form(max_length=64)] = "",
         password: Annotated[str, Form(max_length=256)] = "",
         csrf_token: Annotated[str, Form(max_length=128)] = "",
-        next: Annotated[str, Form(max_length=200)] = "/",  # noqa: A002
+        next: Annotated[str, Form(max_length=200)] = "/",
     ) -> Response:
         expected = request.cookies.get(LOGIN_CSRF_COOKIE)
         if not expected or not secrets.compare_digest(expected, csrf_token):

@@ -16,11 +16,11 @@ from pydantic import ValidationError
 
 from corridor.api import administration as admin
 from corridor.api.errors import DOMAIN_ERRORS
-from corridor.api.iso_upload import UploadTooLargeError, spool_to
+from corridor.api.iso_upload import spool_to
 from corridor.api.reports import dashboard
 from corridor.api.schemas import PartyIn, PaymentIn
 from corridor.api.security import ops_of
-from corridor.api.services import IdempotencyConflictError, NotFoundError
+from corridor.api.services import IdempotencyConflictError, NotFoundError, UploadTooLargeError
 from corridor.api.views import case_view, payment_of, payment_view, validation_view
 from corridor.auth.approvals import ApprovalStatus
 from corridor.auth.permissions import Action
@@ -31,7 +31,12 @@ from corridor.web.charts import Bar, bar_chart, status_strip
 from corridor.web.console import check_csrf, console_caller, problem_page, render
 
 router = APIRouter(include_in_schema=False)
-REFUSALS = (*DOMAIN_ERRORS, NotFoundError, IdempotencyConflictError, UploadTooLargeError)
+REFUSALS: tuple[type[Exception], ...] = (
+    *DOMAIN_ERRORS,
+    NotFoundError,
+    IdempotencyConflictError,
+    UploadTooLargeError,
+)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -54,7 +59,9 @@ def dashboard_page(request: Request, day: date | None = None) -> Response:
             f"{row['currency']} · {row['account']}",
             bar_chart(
                 [
-                    Bar("available", int(row["available_minor"]), row["available"], "bar-liquidity"),
+                    Bar(
+                        "available", int(row["available_minor"]), row["available"], "bar-liquidity"
+                    ),
                     Bar(
                         "on hold",
                         Money.of(row["on_hold"], row["currency"]).to_minor_units(),
@@ -396,9 +403,7 @@ def statements_page(request: Request) -> Response:
     own = []
     if caller.user.client_id is None:
         own = [f"{caller.institution}/{c}" for c in ops.own_institution(caller)["currencies"]]
-    accounts = own + [
-        f"{a['identifier']}" for c in clients for a in c["accounts"]
-    ]
+    accounts = own + [f"{a['identifier']}" for c in clients for a in c["accounts"]]
     return render(
         request, "statements.html", caller, accounts=accounts, today=ops.clock().date().isoformat()
     )
@@ -451,7 +456,9 @@ def decide_approval(
     caller = check_csrf(request, csrf_token)
     ops = ops_of(request)
     try:
-        admin.decide_approval(ops, caller, approval_id, approve=decision == "approve", reason=reason)
+        admin.decide_approval(
+            ops, caller, approval_id, approve=decision == "approve", reason=reason
+        )
     except REFUSALS as exc:
         return problem_page(request, caller, exc)
     return RedirectResponse("/approvals", status_code=303)
@@ -467,9 +474,7 @@ def audit_page(
     caller = console_caller(request)
     ops = ops_of(request)
     try:
-        entries = ops.audit_entries(
-            caller, before_seq=before_seq, action=action or None, limit=100
-        )
+        entries = ops.audit_entries(caller, before_seq=before_seq, action=action or None, limit=100)
         chain = ops.audit_chain(caller)
     except REFUSALS as exc:
         return problem_page(request, caller, exc)

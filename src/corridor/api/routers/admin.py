@@ -33,7 +33,9 @@ def users(caller: CallerDep, ops: OpsDep) -> list[dict[str, object]]:
 @router.post("/users", status_code=201, response_model=UserOut)
 def add_user(body: UserIn, caller: CallerDep, ops: OpsDep) -> dict[str, object]:
     """Add a user to the caller's institution (admins)."""
-    user = admin.new_user(ops, caller, body.username, Role(body.role), body.password, body.client_id)
+    user = admin.new_user(
+        ops, caller, body.username, Role(body.role), body.password, body.client_id
+    )
     return admin.user_view(user)
 
 

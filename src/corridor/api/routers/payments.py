@@ -17,7 +17,6 @@ from corridor.api.views import payment_of, payment_view
 from corridor.payments.lifecycle import PaymentStatus
 
 router = APIRouter(prefix="/payments", tags=["payments"])
-StatusFilter = Literal[tuple(s.value for s in PaymentStatus)]  # type: ignore[valid-type]
 KEY = r"^[\x21-\x7e]{1,200}$"
 
 
@@ -61,7 +60,7 @@ async def create_payment(
 def list_payments(
     caller: CallerDep,
     ops: OpsDep,
-    status: StatusFilter | None = None,
+    status: PaymentStatus | None = None,
     currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
     end_to_end_id: Annotated[str | None, Query(max_length=35)] = None,
     account: Annotated[str | None, Query(max_length=34)] = None,
@@ -74,7 +73,7 @@ def list_payments(
     """The caller's payments, newest first, with filters and paging."""
     records, next_offset = ops.payments(
         caller,
-        status=status,
+        status=None if status is None else status.value,
         currency=currency,
         end_to_end_id=end_to_end_id,
         account=account,
