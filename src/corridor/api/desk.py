@@ -32,6 +32,7 @@ class _Creation:
     payment: Payment
     key: str | None
     future: Future[Submission]
+    note: Any = None
 
 
 @dataclass(slots=True)
@@ -43,8 +44,13 @@ class _Call:
 class PaymentDesk:
     """Runs everything that touches the payments engine on one thread."""
 
-    def __init__(self, make_engine: Callable[[], PaymentEngine]) -> None:
+    def __init__(
+        self,
+        make_engine: Callable[[], PaymentEngine],
+        on_created: Callable[[list[tuple[Any, Submission]]], None] | None = None,
+    ) -> None:
         self._make_engine = make_engine
+        self._on_created = on_created
         self._work: queue.Queue[_Creation | _Call | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="payment-desk", daemon=True)
         self._started = threading.Event()
@@ -66,10 +72,11 @@ class PaymentDesk:
             self._work.put(None)
             self._thread.join()
 
-    def create(self, payment: Payment, key: str | None) -> Future[Submission]:
-        """A creation, answered when its batch is recorded."""
+    def create(self, payment: Payment, key: str | None, note: Any = None) -> Future[Submission]:
+        """A creation, answered when its batch is recorded; `note` goes with it to the
+        desk's `on_created` (which audits the batch's new payments in one go)."""
         future: Future[Submission] = Future()
-        self._work.put(_Creation(payment, key, future))
+        self._work.put(_Creation(payment, key, future, note))
         return future
 
     def call(self, fn: Callable[[PaymentEngine], T]) -> Future[T]:
@@ -137,6 +144,13 @@ class PaymentDesk:
                     engine,
                 )
             return
+        if self._on_created is not None:
+            try:
+                self._on_created([(c.note, a) for c, a in zip(batch, answers, strict=True)])
+            except Exception as exc:  # the payments stand; their answer says what failed
+                for creation in batch:
+                    creation.future.set_exception(exc)
+                return
         for creation, answer in zip(batch, answers, strict=True):
             creation.future.set_result(answer)
 

@@ -103,7 +103,7 @@ class Operations:
         self._corridor: Corridor | None = None
         self._reader_lock = threading.Lock()
         self._reader: Ledger | None = None
-        self.desk = PaymentDesk(self._make_engine)
+        self.desk = PaymentDesk(self._make_engine, self._audit_created)
 
     # -- life -------------------------------------------------------------------------------
 
@@ -162,6 +162,25 @@ class Operations:
         with self.engine.connect() as connection:
             accounts = reference.accounts_of(connection, [client_id])[client_id]
         return Tenant(caller.institution, frozenset(a.identifier for a in accounts))
+
+    def _audit_created(self, batch: list[tuple[Any, Any]]) -> None:
+        """One audit entry per payment a batch created, in one transaction."""
+        made = [(caller, answer.record) for caller, answer in batch if answer.created and caller]
+        if not made:
+            return
+        with self.engine.begin() as connection:
+            for caller, record in made:
+                audit.append(
+                    connection,
+                    institution=caller.institution,
+                    actor=caller.user.username,
+                    action="create payment",
+                    target=f"payment:{record.payment.uetr}",
+                    after={
+                        "status": record.status.value,
+                        "amount": str(record.payment.instructed_amount),
+                    },
+                )
 
     def _audit(self, caller: Caller, action: str, target: str, **fields: Any) -> None:
         audit.record(
@@ -267,7 +286,7 @@ class Operations:
         return None if key is None else f"{caller.institution}:{key}"
 
     def created(self, caller: Caller, payment: Payment, created: Created) -> Created:
-        """Check a creation's answer (a replay must be the same instruction), audit it."""
+        """Check a creation's answer: a replay must be the same instruction."""
         record = created.record
         if not created.created:
             if not queries.sees(Tenant(caller.institution), record.payment) or fingerprint(
@@ -280,19 +299,12 @@ class Operations:
                     else "this Idempotency-Key or end_to_end_id was used for a different"
                     " instruction"
                 )
-            return created
-        self._audit(
-            caller,
-            "create payment",
-            f"payment:{record.payment.uetr}",
-            after={"status": record.status.value, "amount": str(record.payment.instructed_amount)},
-        )
-        return created
+        return created  # a new payment was audited with its batch (`_audit_created`)
 
     def create_payment(self, caller: Caller, payment: Payment, key: str | None) -> Created:
         """Submit a new instruction (waiting for the desk's batch), as `POST /payments`."""
         self.check_new_payment(caller, payment)
-        answer = self.desk.create(payment, self.idempotency_key(caller, key)).result()
+        answer = self.desk.create(payment, self.idempotency_key(caller, key), caller).result()
         return self.created(caller, payment, Created(answer.record, answer.created))
 
     def payment(self, caller: Caller, uetr: str) -> PaymentRecord:

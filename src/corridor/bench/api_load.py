@@ -37,9 +37,15 @@ def main(url: str, key: str, concurrency: int, bodies_path: str) -> None:
                 "Idempotency-Key": f"bench-{n}",
             }
             began = time.perf_counter()
-            connection.request("POST", "/api/payments", body=body, headers=headers)
-            response = connection.getresponse()
-            response.read()
+            try:
+                connection.request("POST", "/api/payments", body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                seen[0] += 1  # counted as failed; a new connection for the next
+                connection.close()
+                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+                continue
             local.append(time.perf_counter() - began)
             seen[response.status] += 1
         connection.close()

@@ -46,11 +46,9 @@ async def create_payment(
     payment = payment_of(body, caller.institution, ops.clock().date())
     ops.check_new_payment(caller, payment)
     # Many requests wait here together; the desk takes them in one batch.
-    future = ops.desk.create(payment, ops.idempotency_key(caller, idempotency_key))
+    future = ops.desk.create(payment, ops.idempotency_key(caller, idempotency_key), caller)
     answer = await asyncio.wrap_future(future)
-    created = await asyncio.to_thread(
-        ops.created, caller, payment, Created(answer.record, answer.created)
-    )
+    created = ops.created(caller, payment, Created(answer.record, answer.created))
     if not created.created:
         response.status_code = 200
     return payment_view(created.record)
