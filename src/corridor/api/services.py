@@ -288,18 +288,16 @@ class Operations:
     def created(self, caller: Caller, payment: Payment, created: Created) -> Created:
         """Check a creation's answer: a replay must be the same instruction."""
         record = created.record
-        if not created.created:
-            if not queries.sees(Tenant(caller.institution), record.payment) or fingerprint(
-                record.payment
-            ) != fingerprint(payment):
-                raise IdempotencyConflictError(
-                    "this Idempotency-Key or end_to_end_id was used for a different"
-                    f" instruction (payment {record.payment.uetr})"
-                    if queries.sees(Tenant(caller.institution), record.payment)
-                    else "this Idempotency-Key or end_to_end_id was used for a different"
-                    " instruction"
-                )
-        return created  # a new payment was audited with its batch (`_audit_created`)
+        if created.created:
+            return created  # a new payment was audited with its batch (`_audit_created`)
+        ours = queries.sees(Tenant(caller.institution), record.payment)
+        if not ours or fingerprint(record.payment) != fingerprint(payment):
+            # Another tenant's payment is never named, not even by its UETR.
+            named = f" (payment {record.payment.uetr})" if ours else ""
+            raise IdempotencyConflictError(
+                f"this Idempotency-Key or end_to_end_id was used for a different instruction{named}"
+            )
+        return created
 
     def create_payment(self, caller: Caller, payment: Payment, key: str | None) -> Created:
         """Submit a new instruction (waiting for the desk's batch), as `POST /payments`."""

@@ -22,12 +22,13 @@ def main(url: str, key: str, concurrency: int, bodies_path: str) -> None:
     with open(bodies_path, encoding="utf-8") as f:
         bodies = [line.encode("utf-8") for line in f if line.strip()]
     parts = urlsplit(url)
+    host = parts.hostname or "127.0.0.1"
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
     lock = threading.Lock()
 
     def worker(mine: list[tuple[int, bytes]]) -> None:
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        connection = http.client.HTTPConnection(host, parts.port, timeout=60)
         local: list[float] = []
         seen: Counter[int] = Counter()
         for n, body in mine:
@@ -44,7 +45,7 @@ def main(url: str, key: str, concurrency: int, bodies_path: str) -> None:
             except (OSError, http.client.HTTPException):
                 seen[0] += 1  # counted as failed; a new connection for the next
                 connection.close()
-                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+                connection = http.client.HTTPConnection(host, parts.port, timeout=60)
                 continue
             local.append(time.perf_counter() - began)
             seen[response.status] += 1
