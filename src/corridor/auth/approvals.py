@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from corridor.auth import audit
-from corridor.auth.users import Role, User, UserError, users_table
+from corridor.auth.users import Role, User, UserError, tenant_of, users_table
 
 _metadata = sa.MetaData()
 approvals_table = sa.Table(
@@ -196,7 +196,7 @@ def propose(
     _may(maker, kind, "propose")
     approval = Approval(
         uuid.uuid4().hex,
-        maker.institution,
+        tenant_of(maker),
         kind,
         target,
         before,
@@ -235,7 +235,7 @@ def propose(
     )
     audit.append(
         connection,
-        institution=maker.institution,
+        institution=tenant_of(maker),
         actor=maker.username,
         action=f"propose {kind.value}",
         target=target,
@@ -261,11 +261,11 @@ def decide(
         row = connection.execute(
             sa.select(approvals_table).where(
                 approvals_table.c.approval_id == approval_id,
-                approvals_table.c.institution == checker.institution,
+                approvals_table.c.institution == tenant_of(checker),
             )
         ).first()
         if row is None:
-            raise UnknownApprovalError(f"no change {approval_id!r} at {checker.institution}")
+            raise UnknownApprovalError(f"no change {approval_id!r} at {tenant_of(checker)}")
         pending = _approval(row)
         _may(checker, pending.kind, "approve or reject")
         if pending.status is not ApprovalStatus.PENDING:
@@ -310,7 +310,7 @@ def decide(
         ).scalar()
         audit.append(
             connection,
-            institution=checker.institution,
+            institution=tenant_of(checker),
             actor=checker.username,
             action=f"{'approve' if approve else 'reject'} {pending.kind.value}",
             target=pending.target,

@@ -161,7 +161,7 @@ def keys_of(engine: Engine, institution: str) -> list[ApiKey]:
     query = (
         sa.select(keys_table)
         .select_from(keys_table.join(users_table, keys_table.c.user_id == users_table.c.user_id))
-        .where(users_table.c.institution == institution)
+        .where(users_table.c.institution.in_(sorted({institution, institution[:8]})))
         .order_by(keys_table.c.created_at.desc(), keys_table.c.key_id)
     )
     with engine.connect() as connection:

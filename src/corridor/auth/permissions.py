@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from corridor.auth.keys import Scope
-from corridor.auth.users import Role, User
+from corridor.auth.users import Role, User, tenant_of
 
 
 class Action(StrEnum):
@@ -89,8 +89,8 @@ class Caller:
 
     @property
     def institution(self) -> str:
-        """The caller's tenant: the BIC11 of their institution."""
-        return self.user.institution
+        """The caller's tenant: the BIC11 of their institution (a BIC8 is its head office)."""
+        return tenant_of(self.user)
 
     @property
     def role(self) -> Role:

@@ -128,8 +128,6 @@ def add_user(
     bic = institution.strip().upper()
     if not BIC.fullmatch(bic):
         raise UserInputError(f"institution {institution!r} is not a BIC (8 or 11 characters)")
-    if len(bic) == 8:
-        bic += "XXX"  # a BIC8 names the head office: one tenant, one spelling
     if client_id is not None and role is not Role.READ_ONLY:
         raise UserInputError("only a read-only user is bound to a client")
     hashed = hash_password(password) if password is not None else None
@@ -175,6 +173,11 @@ def get_user(engine: Engine, username: str) -> User:
     return _user(row)
 
 
+def tenant_of(user: User) -> str:
+    """The BIC11 of the user's institution (a BIC8 names its head office, branch XXX)."""
+    return user.institution if len(user.institution) == 11 else user.institution + "XXX"
+
+
 def get_user_by_id(engine: Engine, user_id: str) -> User:
     """The user with this id. Raises UnknownUserError when there is none."""
     with engine.connect() as connection:
@@ -188,9 +191,11 @@ def get_user_by_id(engine: Engine, user_id: str) -> User:
 
 def list_users(engine: Engine, institution: str) -> list[User]:
     """The users of one institution, by name."""
+    # A BIC8 names the head office: users recorded with either spelling are its users.
+    spellings = {institution, institution[:8]} if institution.endswith("XXX") else {institution}
     query = (
         sa.select(users_table)
-        .where(users_table.c.institution == institution)
+        .where(users_table.c.institution.in_(sorted(spellings)))
         .order_by(users_table.c.username)
     )
     with engine.connect() as connection:
@@ -249,5 +254,6 @@ __all__ = [
     "get_user_by_id",
     "list_users",
     "set_password",
+    "tenant_of",
     "users_table",
 ]

