@@ -38,6 +38,9 @@ TABLES = (
     "frozen_parties",
     "case_events",
     "screening_cases",
+    "approvals",
+    "web_sessions",
+    "api_keys",
     "users",
     "sanctions_entries",
     "sanctions_list_versions",
@@ -47,6 +50,13 @@ TABLES = (
     "accounts",
     "iso_transactions",
     "iso_messages",
+    "audit_log",
+    "fx_spreads",
+    "fee_schedules",
+    "client_accounts",
+    "clients",
+    "correspondent_accounts",
+    "institutions",
 )
 
 

@@ -1,5 +1,5 @@
-"""Access: the users who operate Corridor and their roles (passwords, API keys and the
-web console's sessions come later, on top of these)."""
+"""Kept for older imports: users, roles, passwords, API keys and sessions are
+`corridor.auth`."""
 
 from corridor.access.users import (
     DuplicateUserError,

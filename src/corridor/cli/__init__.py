@@ -13,9 +13,10 @@ import traceback
 import typer
 from rich.console import Console
 
-from corridor.access.users import UserError
+from corridor.auth.passwords import PasswordPolicyError
+from corridor.auth.users import UserError
 from corridor.bench.screening import BenchDataError
-from corridor.cli import bench, check, demo, green, iso, lists, payments, screen
+from corridor.cli import bench, check, demo, green, iso, lists, payments, screen, serve
 from corridor.cli import cases as cases_cli
 from corridor.cli import users as users_cli
 from corridor.compliance import ListFormatError, NameInputError
@@ -46,6 +47,7 @@ app.add_typer(users_cli.app, name="users")
 app.add_typer(payments.app, name="payments")
 app.add_typer(iso.app, name="iso")
 app.add_typer(green.app, name="green")
+app.command("serve")(serve.serve)
 
 USER_ERRORS = (
     StoreError,
@@ -60,6 +62,7 @@ USER_ERRORS = (
     PaymentNotFoundError,
     IsoError,
     GreenError,
+    PasswordPolicyError,
 )
 stderr = Console(stderr=True)
 

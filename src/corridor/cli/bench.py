@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from corridor.bench import api as api_bench
 from corridor.bench import green as green_bench
 from corridor.bench import iso as iso_bench
 from corridor.bench import ledger as ledger_bench
@@ -66,6 +67,21 @@ def ledger(
             progress=report,
         )
     _print(figures, json_output, "corridor bench ledger")
+
+
+@app.command("api")
+def api(
+    json_output: JsonOption = False,
+    requests: Annotated[int, typer.Option(min=100, help="Payment creations to send.")] = 5_000,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=256, help="Connections the load generator keeps open.")
+    ] = 32,
+) -> None:
+    """Payment creations over HTTP against a local server on SQLite, the load from a
+    second process: requests per second and latency percentiles."""
+    with _stages(transient=json_output) as report:
+        figures = api_bench.run(requests=requests, concurrency=concurrency, progress=report)
+    _print(figures, json_output, "corridor bench api")
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from corridor.cli.green import show_demo
+from corridor.cli.serve_help import show_logins
 from corridor.demo import DemoResult, run_demo
 from corridor.money import Money
 from corridor.payments.lifecycle import REASONS
@@ -102,10 +103,8 @@ def _show(console: Console, result: DemoResult) -> None:
     ok = sum(i.holds for i in result.invariants)
     console.print(f"Invariants: {ok} of {held} hold (run [bold]corridor check[/] for the detail).")
     console.print("Reports: " + ", ".join(str(p) for p in result.files))
-    console.print(
-        "The HTTP API and operations console ([bold]corridor serve[/]) are not built yet."
-    )
     show_demo(console, result.green)
+    show_logins(console, result)
 
 
 def _show_payments(console: Console, result: DemoResult) -> None:

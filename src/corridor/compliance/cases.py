@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from corridor.access.users import Role, UnknownUserError, User, users_table
+from corridor.auth.users import Role, UnknownUserError, User, users_table
 from corridor.compliance.lists import versions_in_force
 from corridor.compliance.payment_screening import Cleared, PaymentParties, party_keys
 

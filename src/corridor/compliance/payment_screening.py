@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from corridor.access.users import BIC
+from corridor.auth.users import BIC
 from corridor.compliance.listed import EntityType
 from corridor.compliance.matching import MATCHER_VERSION, ScreeningIndex, Tiers
 from corridor.compliance.names import NameInputError, name_forms

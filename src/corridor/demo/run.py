@@ -20,6 +20,7 @@ from corridor.iso20022.demo import write_day_outputs
 from corridor.ledger import CreateAccountResult, Ledger
 from corridor.ledger.invariants import InvariantResult
 from corridor.money import Money
+from corridor.reference_data.demo import DemoLogin, seed_demo_reference_data
 
 Progress = Callable[[str, int, int], None]
 
@@ -37,6 +38,8 @@ class DemoResult:
     files: list[Path] = field(default_factory=list)
     traffic: TrafficResult = field(default_factory=TrafficResult)
     green: GreenDemoResult | None = None
+    logins: list[DemoLogin] = field(default_factory=list)
+    """The demo users to log in to the console with."""
 
 
 def _next_day(ledger: Ledger) -> int:
@@ -97,6 +100,7 @@ def run_demo(
         continued = all(r is CreateAccountResult.EXISTS for r in created)
         ledger.create_transfers(network.opening_balances())
         result = DemoResult(day=day, continued=continued, date=on)
+        result.logins = seed_demo_reference_data(engine)
         result.traffic = run_traffic(engine, ledger, day, payments, progress, clock=clock)
         result.green = run_green_demo(engine, ledger, day, out)
         result.balances = balances(ledger)

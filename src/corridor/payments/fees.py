@@ -266,6 +266,10 @@ class FeeTable:
             )
         self._schedules[schedule.key] = schedule
 
+    def schedules(self) -> tuple[FeeSchedule, ...]:
+        """Every schedule in the table, by (bank, from country, to country, currency)."""
+        return tuple(self._schedules[k] for k in sorted(self._schedules))
+
     def schedule(
         self, institution_bic: str, from_country: str, to_country: str, currency_code: str
     ) -> FeeSchedule:

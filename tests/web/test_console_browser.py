@@ -1,0 +1,183 @@
+"""The console in a real browser: Playwright driving Debian's Chromium, headless.
+
+Log in, create a payment, see it held by screening, release it with two different
+compliance officers, follow it on the tracker, upload a pain.001 with an error and see
+the error. Screenshots go under the test's tmp dir. The browser must be there: in CI
+(`CI=true`) a missing /usr/bin/chromium fails the test, it never skips.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from corridor.demo import network
+from corridor.iso20022.initiation import write_pain001
+from corridor.money import Money
+from corridor.payments.fees import ChargeBearer
+from corridor.payments.payment import Party, Payment, new_uetr
+from corridor.store import make_engine, upgrade
+from ops_world import BUSINESS_DAY, PASSWORD, seed, served
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The console on a seeded SQLite store, served on a local port."""
+    folder = tmp_path_factory.mktemp("console")
+    engine = make_engine(f"sqlite:///{folder}/ops.db")
+    upgrade(engine)
+    seed(engine)
+    with served(engine) as url:
+        yield url
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Debian's Chromium, headless, with a fresh profile."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("/usr/bin/chromium is missing: .ci/run installs Debian's chromium")
+        pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=str(CHROMIUM),
+            args=ARGS,
+            headless=True,
+            viewport={"width": 1280, "height": 900},
+        )
+        yield context
+        context.close()
+
+
+def log_in(page: Any, site: str, username: str) -> None:
+    page.goto(f"{site}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{site}/")
+
+
+def log_out(page: Any) -> None:
+    page.click("form.who button")
+    page.wait_for_url("**/login")
+
+
+def test_a_held_payment_released_by_two_officers_and_followed(
+    browser: Any, site: str, tmp_path: Path
+) -> None:
+    page = browser.new_page()
+    log_in(page, site, "operator@albion")
+    assert "Dashboard" in page.inner_text("h1")
+    page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+    page.click("text=New payment")
+    albion = network.CLIENTS[network.ALBION][0]
+    harbour = network.CLIENTS[network.HARBOUR][0]
+    page.select_option("select[name=debtor_account]", albion.accounts["HKD"])
+    page.fill("input[name=creditor_name]", "LEUNG Ka Fai")
+    page.fill("input[name=creditor_account]", harbour.accounts["HKD"])
+    page.fill("input[name=creditor_country]", "HK")
+    page.select_option("select[name=creditor_agent]", network.HARBOUR)
+    page.fill("input[name=amount]", "25000.00")
+    page.fill("input[name=currency]", "HKD")
+    page.click("text=Send payment")
+    page.wait_for_url("**/payments/*")
+    assert page.inner_text("#payment-status") == "held"
+    uetr = page.url.rsplit("/", 1)[1]
+    page.screenshot(path=str(tmp_path / "held.png"), full_page=True)
+    log_out(page)
+
+    for officer, expected in (
+        ("compliance@albion", "proposed"),
+        ("compliance2@albion", "released"),
+    ):
+        log_in(page, site, officer)
+        page.click("text=Review queue")
+        page.click("table.list a[href^='/cases/']")
+        assert "LEUNG" in page.inner_text("table.side-by-side")
+        page.check("input[value=false_positive]")
+        page.fill("textarea[name=reason]", "Different person: the listed party was born 1975")
+        page.click("text=Record decision")
+        page.wait_for_load_state()
+        assert page.inner_text("#case-status") == expected
+        if expected == "released":
+            page.screenshot(path=str(tmp_path / "case.png"), full_page=True)
+        log_out(page)
+
+    log_in(page, site, "operator@albion")
+    page.goto(f"{site}/payments")
+    page.fill("input[name=uetr]", uetr)
+    page.click("text=Search")
+    page.wait_for_url(f"**/payments/{uetr}")
+    assert page.inner_text("#payment-status") == "settled"
+    steps = page.locator("ol.timeline li").all_inner_texts()
+    assert any("held" in s for s in steps)
+    assert any("released by review" in s for s in steps)
+    page.screenshot(path=str(tmp_path / "tracker.png"), full_page=True)
+    page.close()
+
+
+def test_an_uploaded_pain001_with_an_error_shows_the_error(
+    browser: Any, site: str, tmp_path: Path
+) -> None:
+    albion = network.CLIENTS[network.ALBION][1]
+    threadneedle = network.CLIENTS[network.THREADNEEDLE][0]
+    payment = Payment(
+        uetr=new_uetr(),
+        end_to_end_id="UPLOAD-1",
+        instruction_id="UPLOAD-1",
+        debtor=Party(albion.name, albion.accounts["GBP"], "GB"),
+        debtor_agent=network.ALBION,
+        creditor_agent=network.THREADNEEDLE,
+        creditor=Party(threadneedle.name, threadneedle.accounts["GBP"], "GB"),
+        instructed_amount=Money.of("120.00", "GBP"),
+        settlement_currency="GBP",
+        charge_bearer=ChargeBearer.SHAR,
+        requested_execution_date=BUSINESS_DAY.date(),
+    )
+    path = write_pain001(
+        [payment],
+        tmp_path / "upload.xml",
+        msg_id="UPLOAD-MSG-1",
+        initiating_party=albion.name,
+        created=datetime(2026, 10, 27, 1, 0, tzinfo=UTC),
+    )
+    # The error: an IBAN whose check digits do not match.
+    text = path.read_text(encoding="utf-8").replace(
+        threadneedle.accounts["GBP"],
+        threadneedle.accounts["GBP"][:2] + "00" + threadneedle.accounts["GBP"][4:],
+    )
+    path.write_text(text, encoding="utf-8")
+    page = browser.new_page()
+    log_in(page, site, "operator@albion")
+    page.click("text=ISO 20022 upload")
+    page.set_input_files("input[name=file]", str(path))
+    page.click("button:has-text('Upload')")
+    page.wait_for_load_state()
+    assert page.locator("#validation-result").count() == 1, page.inner_text("main")
+    result = page.inner_text("#validation-result")
+    assert "1 error" in result
+    assert "IBAN" in page.inner_text("table.findings")
+    page.screenshot(path=str(tmp_path / "upload.png"), full_page=True)
+    page.close()
