@@ -564,6 +564,9 @@ def fee_view(schedule: Any) -> dict[str, Any]:
 def client_view(client: reference.ClientRecord, accounts: list[Any]) -> dict[str, Any]:
     """A client as JSON-ready data, its limits exact."""
     limits = client.limits
+    first = (
+        None if limits is None else (limits.daily if limits.daily is not None else limits.annual)
+    )
     return {
         "client_id": client.client_id,
         "institution": client.institution,
@@ -574,9 +577,7 @@ def client_view(client: reference.ClientRecord, accounts: list[Any]) -> dict[str
         else {
             "daily": None if limits.daily is None else str(limits.daily.amount),
             "annual": None if limits.annual is None else str(limits.annual.amount),
-            "currency": (limits.daily or limits.annual).currency.code  # type: ignore[union-attr]
-            if (limits.daily or limits.annual) is not None
-            else None,
+            "currency": None if first is None else first.currency.code,
             "zone": str(getattr(limits.zone, "key", "UTC")),
         },
         "accounts": [
