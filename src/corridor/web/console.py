@@ -11,6 +11,7 @@ cookie of its own) and a POST without the right one is refused. Nothing a user t
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,6 +31,18 @@ from corridor.auth.users import check_password
 LOGIN_CSRF_COOKIE = "corridor_login_csrf"
 _HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(_HERE / "templates"))
+
+
+def _grouped(amount: object) -> str:
+    """An exact decimal amount with thousands grouped ("410000000.00" → "410,000,000.00");
+    anything else as it is."""
+    try:
+        return f"{Decimal(str(amount)):,}"
+    except (ArithmeticError, ValueError):
+        return str(amount)
+
+
+templates.env.filters["grouped"] = _grouped
 NAV = (
     ("/", "Dashboard", Action.READ),
     ("/payments", "Payments", Action.READ),

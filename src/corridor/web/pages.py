@@ -60,12 +60,15 @@ def dashboard_page(request: Request, day: date | None = None) -> Response:
             bar_chart(
                 [
                     Bar(
-                        "available", int(row["available_minor"]), row["available"], "bar-liquidity"
+                        "available",
+                        int(row["available_minor"]),
+                        f"{Money.of(row['available'], row['currency']).amount:,}",
+                        "bar-liquidity",
                     ),
                     Bar(
                         "on hold",
                         Money.of(row["on_hold"], row["currency"]).to_minor_units(),
-                        row["on_hold"],
+                        f"{Money.of(row['on_hold'], row['currency']).amount:,}",
                     ),
                 ],
                 title=f"{row['currency']} liquidity",
