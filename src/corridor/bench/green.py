@@ -23,11 +23,13 @@ def positions(count: int, seed: int = 7) -> pl.DataFrame:
         return np.round(rng.uniform(low, high, count), 2)
 
     equity = amounts(-1e6, 1e9)
+    asset_class = classes[rng.integers(0, len(classes), count)]
+    scope1 = amounts(0, 1e6)
     return pl.DataFrame(
         {
             "_line": np.arange(2, count + 2, dtype=np.uint32),
             "position_id": [f"P{i:08d}" for i in range(count)],
-            "asset_class": classes[rng.integers(0, len(classes), count)],
+            "asset_class": asset_class,
             "currency": np.array(["GBP", "HKD", "CNY"])[rng.integers(0, 3, count)],
             "counterparty": None,
             "sector": None,
@@ -35,6 +37,9 @@ def positions(count: int, seed: int = 7) -> pl.DataFrame:
             "physical_unit": np.where(rng.random(count) < 0.3, "MWh", ""),
             "emissions_source": "generated",
             "evic": amounts(1e8, 1e10),
+            "market_cap": np.full(count, np.nan),  # EVIC is given: its parts are not needed
+            "minority_interest": np.full(count, np.nan),
+            "cash": amounts(0, 1e8),
             "total_equity": equity,
             "total_debt": amounts(1e6, 1e9),
             "total_assets": amounts(1e7, 1e10),
@@ -42,7 +47,8 @@ def positions(count: int, seed: int = 7) -> pl.DataFrame:
             "revenue": amounts(1e6, 1e9),
             "outstanding": amounts(0, 1e7),
             "gdp_ppp": amounts(1e11, 2e13),
-            "scope1": amounts(0, 1e6),
+            "scope1": scope1,
+            "scope1_incl_lulucf": np.where(asset_class == "sovereign_debt", scope1 * 0.95, np.nan),
             "scope2": amounts(0, 1e5),
             "scope3": np.where(rng.random(count) < 0.5, np.nan, amounts(0, 1e6)),
             "physical_output": amounts(1, 1e6),
@@ -52,7 +58,13 @@ def positions(count: int, seed: int = 7) -> pl.DataFrame:
         },
         strict=False,
     ).with_columns(  # the gaps a real file has: unknown values are nulls
-        pl.col("value_at_origination", "scope3").fill_nan(None),
+        pl.col(
+            "value_at_origination",
+            "scope3",
+            "scope1_incl_lulucf",
+            "market_cap",
+            "minority_interest",
+        ).fill_nan(None),
         pl.col("physical_unit").replace("", None),
         pl.col(pl.Null).cast(pl.String),
     )

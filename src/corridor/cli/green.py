@@ -14,6 +14,7 @@ from rich.table import Table
 from corridor.green import bonds
 from corridor.green import repository as repo
 from corridor.green.classification import Sector, analyst_tag, classify, divergence
+from corridor.green.errors import OptionError
 from corridor.green.financed import financed_emissions
 from corridor.green.gar import corridor_view, green_asset_ratio
 from corridor.green.reports import build, write
@@ -59,8 +60,7 @@ def pcaf(
     ] = None,
 ) -> None:
     """PCAF financed emissions of a positions CSV: per position (with its audit trail) and for the portfolio."""
-    day = date.fromisoformat(as_of) if as_of else None
-    result = financed_emissions(file, currency, day)
+    result = financed_emissions(file, currency, _day(as_of, "--as-of"))
     if out is not None:
         result.positions.drop("_line").write_csv(out)
     if json_output:
@@ -76,6 +76,7 @@ def pcaf(
         "asset class",
         "positions",
         f"outstanding ({currency})",
+        "covered",
         "scope 1+2 tCO2e",
         "scope 3 tCO2e",
         f"tCO2e / {currency} M",
@@ -87,14 +88,17 @@ def pcaf(
             c.asset_class,
             f"{c.positions:,}",
             f"{c.outstanding:,.0f}",
+            "–" if c.coverage is None else f"{c.coverage:.1%}",
             f"{c.financed_scope12:,.1f}",
             f"{c.financed_scope3:,.1f}" if c.scope3_positions else "–",
             "–" if c.economic_intensity is None else f"{c.economic_intensity:,.2f}",
             "–" if c.weighted_data_quality is None else f"{c.weighted_data_quality:.2f}",
         )
     console.print(table)
+    coverage = "–" if p.coverage is None else f"{p.coverage:.1%}"
     console.print(
-        f"Portfolio: {p.positions:,} positions, scope 1+2 {p.financed_scope12:,.1f} tCO2e"
+        f"Portfolio: {p.positions:,} positions ({p.covered_positions:,} with emissions data,"
+        f" {coverage} of the outstanding), scope 1+2 {p.financed_scope12:,.1f} tCO2e"
         f" (scope 1 {p.financed_scope1:,.1f}, scope 2 {p.financed_scope2:,.1f}); scope 3 reported apart:"
         f" {p.financed_scope3:,.1f} tCO2e over {p.scope3_positions:,} positions."
     )
@@ -106,6 +110,21 @@ def pcaf(
     )
     for unit, value in p.physical_intensity.items():
         console.print(f"Physical intensity: {value:,.6f} tCO2e per {unit}.")
+    if p.sovereign_scope1_excl_lulucf is not None:
+        console.print(
+            f"Sovereign debt scope 1: {p.sovereign_scope1_excl_lulucf:,.1f} tCO2e excluding LULUCF,"
+            f" {p.sovereign_scope1_incl_lulucf or 0:,.1f} tCO2e including it (PCAF §5.7)."
+        )
+
+
+def _day(text: str | None, option: str) -> date | None:
+    """A date option (YYYY-MM-DD), or OptionError naming the option: one line, exit 1."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise OptionError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 @app.command("classify")
@@ -146,7 +165,7 @@ def classify_command(
             )
         tags = [analyst_tag(taxonomy, activity, status, reason, analyst)]
     else:
-        day = date.fromisoformat(approved) if approved else date.today()
+        day = _day(approved, "--approved") or date.today()
         tags = classify(Sector(nace, cn_industry, technology), day)
     if subject:
         engine = make_engine()

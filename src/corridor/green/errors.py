@@ -26,11 +26,18 @@ class PositionsFileError(GreenError):
     """A positions CSV is refused whole when any row breaks the documented format: nothing
     is computed from a file with a bad row, and every problem found is named."""
 
-    def __init__(self, path: str, problems: list[InputProblem]) -> None:
+    def __init__(self, path: str, problems: list[InputProblem], total: int | None = None) -> None:
         self.path = path
         self.problems = problems
-        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        super().__init__(f"{path}: {problems[0]}{more}; nothing was computed")
+        self.total = max(total or 0, len(problems))
+        """Every problem found; `problems` keeps the first few (the file's first lines)."""
+        more = self.total - 1
+        others = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        super().__init__(f"{path}: {problems[0]}{others}; nothing was computed")
+
+
+class OptionError(GreenError):
+    """A command-line option holds a value of its documented form (a date as YYYY-MM-DD…)."""
 
 
 class UnknownBondError(GreenError):
