@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,9 +15,10 @@ from rich.table import Table
 from corridor.green import bonds
 from corridor.green import repository as repo
 from corridor.green.classification import Sector, analyst_tag, classify, divergence
+from corridor.green.corridor_view import corridor_view
 from corridor.green.errors import OptionError
 from corridor.green.financed import financed_emissions
-from corridor.green.gar import corridor_view, green_asset_ratio
+from corridor.green.gar import green_asset_ratio
 from corridor.green.reports import build, write
 from corridor.ledger import Ledger
 from corridor.store import make_engine, upgrade
@@ -269,24 +271,31 @@ def gar(
     exposures: Annotated[
         Path | None, typer.Option(help="Banking-book exposures CSV for the EU GAR (docs/green.md).")
     ] = None,
+    currency: Annotated[
+        str, typer.Option(help="Reporting currency of the total GAR (ECB reference rates).")
+    ] = "EUR",
+    as_of: Annotated[
+        str | None, typer.Option(help="Date of the ECB rates (YYYY-MM-DD; default the newest).")
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """The green asset ratio of an exposures file, and the corridor view of the books."""
-    ratios = green_asset_ratio(exposures) if exposures else []
+    """The green asset ratio of an exposures file (per currency and in all), and the corridor view of the books."""
+    day = _day(as_of, "--as-of")
+    report = green_asset_ratio(exposures, currency, day) if exposures else None
     engine = make_engine()
     upgrade(engine)
     view = corridor_view(engine)
     engine.dispose()
+    ratios = report.by_currency if report else []
+    total = report.total if report else None
     if json_output:
         print(
             json.dumps(
                 {
-                    "gar": [
-                        r.__dict__
-                        if hasattr(r, "__dict__")
-                        else {k: str(getattr(r, k)) for k in r.__dataclass_fields__}
-                        for r in ratios
-                    ],
+                    "gar": [_fields(r) for r in ratios],
+                    "gar_total": _fields(total) if total else None,
+                    "rates": report.rates if report else {},
+                    "as_of": report.as_of.isoformat() if report and report.as_of else None,
                     "corridor": view.rows,
                     "notes": view.notes,
                 },
@@ -297,22 +306,38 @@ def gar(
     console = Console()
     for r in ratios:
         console.print(
-            f"GAR {r.currency}: {r.ratio if r.ratio is not None else '–'} (aligned {r.aligned:,} of covered {r.covered_assets:,}; excluded {r.excluded:,})"
+            f"GAR {r.currency}: {'–' if r.ratio is None else r.ratio} (aligned {r.aligned:,}"
+            f" of covered {r.covered_assets:,}; excluded {r.excluded:,})"
+        )
+    if total is not None and report is not None:
+        console.print(
+            f"[bold]GAR, all currencies in {total.currency}[/] (ECB rates of {report.as_of}):"
+            f" {'–' if total.ratio is None else total.ratio} (aligned {total.aligned:,} of"
+            f" covered {total.covered_assets:,}; excluded {total.excluded:,})"
         )
     table = Table(title="Corridor view: green share by side", title_justify="left")
-    for col in ("side", "business", "currency", "green", "green share"):
-        table.add_column(col)
+    for col in ("side", "business", "currency", "green", "of", "green share"):
+        table.add_column(col, justify="right" if col in ("green", "of", "green share") else "left")
     for row in view.rows:
         table.add_row(
             str(row["side"]),
             str(row["business"]),
             str(row["currency"]),
-            str(row.get("green", row.get("green_minor_units"))),
-            str(row["green_share"]),
+            f"{Decimal(str(row['green'])):,}",
+            f"{Decimal(str(row['total'])):,}" if "total" in row else "",
+            "–" if row["green_share"] is None else str(row["green_share"]),
         )
     console.print(table)
     for note in view.notes:
         console.print(f"[dim]{note}[/]")
+
+
+def _fields(record: Any) -> dict[str, str | None]:
+    """A dataclass's fields as text (exact decimals stay exact in JSON)."""
+    return {
+        k: None if getattr(record, k) is None else str(getattr(record, k))
+        for k in record.__dataclass_fields__
+    }
 
 
 def show_demo(console: Console, result: Any) -> None:
