@@ -139,7 +139,11 @@ def classify_command(
         str, typer.Option(help="Technology, e.g. solar_pv, wind, electric_bus.")
     ] = "",
     approved: Annotated[
-        str, typer.Option(help="Approval date (YYYY-MM-DD): picks the China catalogue.")
+        str,
+        typer.Option(
+            help="Approval or registration date of the loan or bond financing it (YYYY-MM-DD):"
+            " picks the China catalogue."
+        ),
     ] = "",
     subject: Annotated[
         str | None,
@@ -262,7 +266,8 @@ def show_position(console: Console, position: Any, impacts: list[Any]) -> None:
     for line in impacts:
         if line.financed.indicator == "ghg_avoided":
             console.print(
-                f"Impact: {line.project_id} avoids {line.financed.value:,} tCO2e a year attributable to the bond."
+                f"Impact: {line.project_id} avoids {line.financed.value:,} {line.financed.unit} a year"
+                " attributable to the bond."
             )
 
 

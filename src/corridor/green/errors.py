@@ -23,8 +23,9 @@ class InputProblem:
 
 
 class PositionsFileError(GreenError):
-    """A positions CSV is refused whole when any row breaks the documented format: nothing
-    is computed from a file with a bad row, and every problem found is named."""
+    """An input CSV (positions, exposures) is refused whole when any row breaks the
+    documented format: nothing is computed from a file with a bad row, and every problem
+    found is counted (the first few named by line and column)."""
 
     def __init__(self, path: str, problems: list[InputProblem], total: int | None = None) -> None:
         self.path = path
@@ -48,9 +49,15 @@ class UnknownProjectError(GreenError):
     """A project is named by the id it was registered under."""
 
 
+class ProjectTermsError(GreenError):
+    """A project is registered once, on its terms: its id registered again with another
+    cost, currency, side, sector or approval is refused (nothing changes)."""
+
+
 class AllocationError(GreenError):
-    """Proceeds are allocated only to the bond's eligible projects, never beyond the bond's
-    unallocated balance nor beyond a project's cost."""
+    """Proceeds are allocated only to the bond's eligible projects (green under its
+    framework, or an analyst's recorded override), never beyond the bond's unallocated
+    balance nor beyond a project's cost, counting every bond's allocations to it."""
 
 
 class ClassificationError(GreenError):
