@@ -72,6 +72,7 @@ def test_bench_green_prints_one_json_object(tmp_path: Path) -> None:
     figures = json.loads(result.stdout)
     assert figures["positions"] == 2000
     assert figures["pcaf_positions_per_s"] > 0
+    assert figures["file_positions_per_s"] > 0  # end to end from a CSV file, checked
 
 
 def test_gar_total_and_refusals_are_one_line(tmp_path: Path) -> None:

@@ -114,3 +114,12 @@ def test_a_currency_without_an_ecb_rate_is_named_by_line(tmp_path: Path) -> None
     assert "line 3, column currency" in str(caught.value)
     assert "AED" in str(caught.value)
     assert "nothing was computed" in str(caught.value)
+
+
+def test_blanks_around_a_cell_are_trimmed_and_a_blank_cell_is_empty(tmp_path: Path) -> None:
+    header = HEADER + ",counterparty"
+    positions = read_positions(
+        write(tmp_path, header, " P1 ,listed_equity,GBP, 100.50 ,1000,10,2,1,  ")
+    )
+    assert (positions["position_id"][0], positions["outstanding"][0]) == ("P1", 100.5)
+    assert positions["counterparty"][0] is None

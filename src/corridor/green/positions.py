@@ -138,12 +138,26 @@ def validate_positions(raw: pl.DataFrame, shown: str = "positions") -> pl.DataFr
     ]
     if problems:
         raise PositionsFileError(shown, problems)
-    frame = raw.with_columns(
-        [pl.col(c).str.strip_chars().replace("", None) for c in raw.columns]
-    ).with_columns([pl.lit(None, pl.String).alias(c) for c in OPTIONAL if c not in raw.columns])
+    frame = _trimmed(raw).with_columns(
+        [pl.lit(None, pl.String).alias(c) for c in OPTIONAL if c not in raw.columns]
+    )
     frame = frame.with_row_index("_line", offset=2)  # the header is line 1
-    checks = _checks(frame)
-    flagged = frame.select(
+    # Each number is parsed once: the checks and the typed result read the parsed column;
+    # `_plain_<column>` says whether its text was a plain decimal (null where empty).
+    work = frame.with_columns(
+        *[pl.col(c).str.contains(_DECIMAL).alias(f"_plain_{c}") for c in NUMBERS],
+        pl.col("outstanding")
+        .str.extract(r"\.([0-9]+)$")
+        .str.len_chars()
+        .fill_null(0)
+        .alias("_outstanding_decimals"),
+    ).with_columns(*[pl.col(c).cast(pl.Float64, strict=False) for c in NUMBERS])
+    bad_numbers = [
+        (~pl.col(f"_plain_{c}") | pl.col(c).is_infinite()).fill_null(False) for c in NUMBERS
+    ]
+    work = work.with_columns(pl.any_horizontal(bad_numbers).alias("_bad_number"))
+    checks = _checks(work)
+    flagged = work.select(
         "_line", *[expr.alias(f"{i}") for i, (_column, _message, expr) in enumerate(checks)]
     )
     counts = flagged.select(pl.all().exclude("_line").sum()).row(0)
@@ -159,18 +173,29 @@ def validate_positions(raw: pl.DataFrame, shown: str = "positions") -> pl.DataFr
             ]
         problems.sort(key=lambda p: (p.line, COLUMNS.index(p.column)))
         raise PositionsFileError(shown, problems[:SHOWN], total)
-    return _typed(frame)
+    return _typed(work)
+
+
+def _trimmed(raw: pl.DataFrame) -> pl.DataFrame:
+    """Cells without the blanks around them, a blank cell empty (null); only the columns
+    that have such a cell are rewritten (trimming every cell of a big file costs seconds)."""
+    blank = (pl.all() == "") | pl.all().str.contains(r"^\s|\s$")
+    padded = raw.select(blank.any()).row(0, named=True) if raw.width else {}
+    return raw.with_columns(
+        pl.col(c).str.strip_chars().replace("", None) for c, has in padded.items() if has
+    )
 
 
 def _checks(frame: pl.DataFrame) -> list[tuple[str, str, pl.Expr]]:
-    """(column, message, expression true on an offending row) for every rule of the format."""
+    """(column, message, expression true on an offending row) for every rule of the format,
+    over the frame with its numbers parsed (validate_positions)."""
     checks: list[tuple[str, str, pl.Expr]] = []
     for column in ("position_id", "asset_class", "currency", "outstanding"):
-        checks.append((column, "is empty (a required value)", pl.col(column).is_null()))
+        checks.append((column, "is empty (a required value)", ~_given(column)))
     # Emissions come whole (scope 1, scope 2 and their score) or not at all: a position
     # without emissions data is counted in the outstanding and left out of the coverage.
     with_emissions = pl.any_horizontal(
-        [_present(c) for c in (*EMISSIONS, "scope3", "data_quality_scope3", "scope1_incl_lulucf")]
+        [_given(c) for c in (*EMISSIONS, "scope3", "data_quality_scope3", "scope1_incl_lulucf")]
     )
     for column in EMISSIONS:
         checks.append(
@@ -178,14 +203,14 @@ def _checks(frame: pl.DataFrame) -> list[tuple[str, str, pl.Expr]]:
                 column,
                 "is empty: a position with emissions data gives scope1, scope2 and data_quality"
                 " (leave every emissions cell empty for a position without data)",
-                with_emissions & pl.col(column).is_null(),
+                with_emissions & ~_given(column),
             )
         )
     checks.append(
         (
             "data_quality_scope3",
             "is empty: scope 3 emissions carry their own data quality score (PCAF Ch. 6)",
-            _present("scope3") & pl.col("data_quality_scope3").is_null(),
+            _given("scope3") & pl.col("data_quality_scope3").is_null(),
         )
     )
     ids = pl.col("position_id")
@@ -214,24 +239,21 @@ def _checks(frame: pl.DataFrame) -> list[tuple[str, str, pl.Expr]]:
         )
     )
     for column in NUMBERS:
-        text = pl.col(column)
-        number = text.cast(pl.Float64, strict=False)
-        bad = text.is_not_null() & (~text.str.contains(_DECIMAL) | ~number.is_finite())
-        checks.append((column, "{value} is not a number", bad))
+        plain, number = pl.col(f"_plain_{column}"), pl.col(column)
+        checks.append(
+            (column, "{value} is not a number", (~plain | number.is_infinite()).fill_null(False))
+        )
         if column in (*NON_NEGATIVE, "outstanding"):
-            checks.append(
-                (column, "{value} is negative", text.str.contains(_DECIMAL) & (number < 0))
-            )
+            checks.append((column, "{value} is negative", plain & (number < 0)))
     # An amount has no more decimals than its currency's minor unit (money is exact).
     minor = pl.col("currency").replace_strict(
         {c: currency_of(c).minor_unit for c in known}, default=None, return_dtype=pl.Int32
     )
-    decimals = pl.col("outstanding").str.extract(r"\.([0-9]+)$").str.len_chars().fill_null(0)
     checks.append(
         (
             "outstanding",
             "{value} has more decimals than the currency's minor unit",
-            pl.col("outstanding").str.contains(_DECIMAL) & (decimals > minor),
+            pl.col("_plain_outstanding") & (pl.col("_outstanding_decimals") > minor),
         )
     )
     for column in SCORES:
@@ -251,9 +273,17 @@ def _checks(frame: pl.DataFrame) -> list[tuple[str, str, pl.Expr]]:
             vintage.is_not_null() & ~vintage.str.contains(r"^(19|20)[0-9]{2}$"),
         )
     )
-    checks += _denominator_checks()
-    checks += _sovereign_checks(with_emissions)
+    # What a row lacks is judged on its numbers once they read: a cell that is not a
+    # number is named as such, not also as missing.
+    sound = ~pl.col("_bad_number")
+    checks += [(c, m, sound & e) for c, m, e in _denominator_checks()]
+    checks += [(c, m, sound & e) for c, m, e in _sovereign_checks(with_emissions)]
     return checks
+
+
+def _given(column: str) -> pl.Expr:
+    """Whether the cell has a value at all (a number's text, even one that does not read)."""
+    return (pl.col(f"_plain_{column}") if column in NUMBERS else pl.col(column)).is_not_null()
 
 
 def _present(column: str) -> pl.Expr:
@@ -261,7 +291,7 @@ def _present(column: str) -> pl.Expr:
 
 
 def _value(column: str) -> pl.Expr:
-    return pl.col(column).cast(pl.Float64, strict=False)
+    return pl.col(column).cast(pl.Float64)
 
 
 def _positive(column: str) -> pl.Expr:
