@@ -272,6 +272,8 @@ def test_an_allocation_booked_before_costs_were_on_the_ledger_is_counted(
             ON,
             project_id=solar.id,
         )
+    bonds.select(engine, ledger, BOND_ID, solar.id, "renewable_energy", ON)  # as the demo does
+    assert all(r.holds for r in check_green(engine))  # the old allocation uses up the cost
     with pytest.raises(AllocationError, match=r"50,000,000.00 CNH allocated already"):
         bonds.allocate(engine, ledger, BOND_ID, solar.id, cnh(20_000_000), ON, "new")
     bonds.allocate(engine, ledger, BOND_ID, solar.id, cnh(10_000_000), ON, "new")

@@ -138,6 +138,7 @@ def select(
         ledger, [project_ledger_account(bond_id, project_id, currency)], f"project {project_id}"
     )
     _register_cost(ledger, project)
+    _catch_up(engine, ledger, project)
     with engine.begin() as connection:
         repo.select_project(connection, bond_id, selection, on)
 

@@ -118,8 +118,10 @@ def journal_matches_the_ledger(connection: Connection) -> list[str]:
 
 
 def projects_are_financed_within_their_cost(connection: Connection) -> list[str]:
-    """No project is allocated more than its cost by all its bonds together; its unfinanced
-    cost on the ledger is its cost less what they allocated."""
+    """No project is allocated beyond its cost by all its bonds; its unfinanced cost agrees.
+
+    The ledger's unfinanced cost of a project (accounts.py) is its cost less what its bonds
+    allocated to it."""
     allocated = _balances(connection)
     memo = _balances(
         connection,
