@@ -25,11 +25,12 @@ from corridor.green.accounts import (
 from corridor.green.classification import Sector
 from corridor.green.demo import BOND, BOND_ID, PROJECTS, run_green_demo
 from corridor.green.errors import AllocationError, ProjectTermsError
-from corridor.green.invariants import check_green
+from corridor.green.invariants import INVARIANTS, check_green
 from corridor.green.model import GreenBond, Project, Side
 from corridor.green.reports import build, write
 from corridor.ledger import CreateTransferResult, Ledger, Transfer
 from corridor.ledger.invariants import check_ledger
+from corridor.ledger.postgres import prepare_connection
 from corridor.money import Money
 
 ON = date(2025, 10, 1)
@@ -171,7 +172,7 @@ def test_allocations_at_the_same_moment_cannot_pass_the_cost(
     assert allocation.allocated == cnh(40_000_000)
     assert len(refused) == 1
     assert "would pass its cost" in str(refused[0])
-    assert all(r.holds for r in check_green(engine) + check_ledger(engine))
+    assert [r for r in check_green(engine) + check_ledger(engine) if not r.holds] == []
 
 
 def test_a_project_green_under_no_taxonomy_of_the_framework_is_not_eligible(
@@ -297,3 +298,16 @@ def test_the_demo_finishes_a_run_stopped_after_the_issue(
     with engine.connect() as c:
         assert c.execute(sa.text("SELECT count(*) FROM green_classifications")).scalar_one() == tags
     assert all(r.holds for r in check_green(engine) + check_ledger(engine))
+
+
+def test_check_reads_ids_on_a_connection_the_ledger_prepared(
+    engine: Engine, ledger: Ledger, tmp_path: Path
+) -> None:
+    """On PostgreSQL the ledger teaches its pooled connections to load uuids as ints; the
+    green invariants read ids right on such a connection too."""
+    run_green_demo(engine, ledger, 1, tmp_path)
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            prepare_connection(connection.connection.driver_connection)  # type: ignore[arg-type]
+        for invariant in INVARIANTS:
+            assert invariant(connection) == [], invariant.__name__

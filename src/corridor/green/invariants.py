@@ -36,12 +36,7 @@ def _balances(connection: Connection, codes: range = BOND_CODES) -> dict[int, in
         ),
         {"low": codes.start, "high": codes.stop - 1},
     ):
-        key = (
-            int.from_bytes(bytes(account_id))
-            if isinstance(account_id, bytes | memoryview)
-            else int(str(account_id).replace("-", ""), 16)
-        )
-        found[key] = int(credits) - int(debits)
+        found[_id(account_id)] = int(credits) - int(debits)
     return found
 
 
@@ -147,10 +142,18 @@ def projects_are_financed_within_their_cost(connection: Connection) -> list[str]
     return problems
 
 
-def _hex(value: object) -> str:
+def _id(value: object) -> int:
+    """A stored id as an int: bytes on SQLite; on PostgreSQL a uuid, or already an int on a
+    pooled connection the ledger taught to load uuids so (postgres.prepare_connection)."""
+    if isinstance(value, int):
+        return value
     if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value).hex()
-    return str(value).replace("-", "")
+        return int.from_bytes(bytes(value))
+    return int(str(value).replace("-", ""), 16)
+
+
+def _hex(value: object) -> str:
+    return f"{_id(value):032x}"
 
 
 INVARIANTS: tuple[Callable[[Connection], list[str]], ...] = (
