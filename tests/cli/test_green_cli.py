@@ -72,3 +72,40 @@ def test_bench_green_prints_one_json_object(tmp_path: Path) -> None:
     figures = json.loads(result.stdout)
     assert figures["positions"] == 2000
     assert figures["pcaf_positions_per_s"] > 0
+    assert figures["file_positions_per_s"] > 0  # end to end from a CSV file, checked
+
+
+def test_gar_total_and_refusals_are_one_line(tmp_path: Path) -> None:
+    exposures = tmp_path / "e.csv"
+    exposures.write_text(
+        "exposure_id,counterparty_type,currency,amount,aligned_amount\n"
+        "A,household,EUR,100,40\nB,sovereign,EUR,50,\n",
+        encoding="utf-8",
+    )
+    result = run(
+        ["green", "gar", "--exposures", str(exposures), "--as-of", "2025-06-30", "--json"],
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["gar_total"]["ratio"] == "0.4000"
+    assert figures["as_of"] == "2025-06-30"
+    exposures.write_text(
+        "exposure_id,counterparty_type,currency,amount,aligned_amount\nA,household,EUR,NaN,0\n",
+        encoding="utf-8",
+    )
+    assert_one_line_error(
+        run(["green", "gar", "--exposures", str(exposures)], tmp_path), "line 2, column amount"
+    )
+
+
+def test_a_malformed_date_option_is_one_line(tmp_path: Path) -> None:
+    good = tmp_path / "p.csv"
+    good.write_text(f"{HEADER}\nA,listed_equity,EUR,50,100,1000,0,3,\n", encoding="utf-8")
+    assert_one_line_error(
+        run(["green", "pcaf", str(good), "--as-of", "30/06/2025"], tmp_path), "--as-of"
+    )
+    assert_one_line_error(
+        run(["green", "classify", "--technology", "wind", "--approved", "soon"], tmp_path),
+        "--approved",
+    )

@@ -53,6 +53,9 @@ def test_wind_impact_from_the_grid_factor() -> None:
     assert generation.value == 262_800
     assert round(avoided.value) == 101_677
     assert "2022" in avoided.method  # the newest sourced year, named
+    assert avoided.unit == "tCO2"  # the MEE factor counts CO2 only: not labelled as CO2e
+    assert "CO2 only" in avoided.method
     assert pro_rata(avoided, Decimal("0.5")).value == 50_839  # 50,838.66, half-even to the tonne
     uk = renewable_impact(Decimal(100), Decimal("0.3"), "UK", 2025)[2]
     assert round(uk.value) == 54_413
+    assert uk.unit == "tCO2e"

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corridor.green.data import read
+from corridor.green.errors import PositionsFileError
 from corridor.green.pcaf import attribute, portfolio, waci, weighted_score
 from corridor.green.positions import COLUMNS, validate_positions
 
@@ -29,20 +30,45 @@ def results(rows: list[dict[str, str]]) -> pl.DataFrame:
 def test_evic_includes_cash_so_equity_and_debt_get_half_each() -> None:
     """Box 5: equity 50, debt 50, cash 20. EVIC = 100 (cash not deducted): 50 % each,
     where EV net of cash (80) would attribute 62.5 % to each, 125 % in all."""
-    shared = {"evic": "100", "scope1": "1000"}
+    company = {"market_cap": "50", "total_debt": "50", "cash": "20", "scope1": "1000"}
     out = results(
         [
+            {
+                "position_id": "debt",
+                "asset_class": "corporate_bond",
+                "outstanding": "50",
+                **company,
+            },
             {
                 "position_id": "equity",
                 "asset_class": "listed_equity",
                 "outstanding": "50",
-                **shared,
+                **company,
             },
-            {"position_id": "debt", "asset_class": "corporate_bond", "outstanding": "50", **shared},
         ]
     )
+    assert out["denominator"].to_list() == [100.0, 100.0]
     assert out["attribution_factor"].to_list() == [0.5, 0.5]
     assert out["financed_scope1"].sum() == 1000.0  # the company's emissions, once
+    assert out["cash"].to_list() == [20.0, 20.0]  # carried into the audit trail, not netted
+    assert all("cash not deducted" in b for b in out["denominator_basis"])
+
+
+def test_a_given_evic_is_taken_as_it_is() -> None:
+    out = results(
+        [
+            {
+                "position_id": "e",
+                "asset_class": "listed_equity",
+                "outstanding": "50",
+                "evic": "200",
+                "market_cap": "50",
+                "total_debt": "50",
+                "scope1": "1000",
+            }
+        ]
+    )
+    assert (out["attribution_factor"][0], out["denominator_basis"][0]) == (0.25, "EVIC")
 
 
 def test_outstanding_weighted_data_quality_is_3_03() -> None:
@@ -56,7 +82,8 @@ def test_outstanding_weighted_data_quality_is_3_03() -> None:
             "position_id": f"L{i}",
             "asset_class": "business_loan",
             "outstanding": str(o),
-            "total_debt": "10000000",
+            "total_equity": "2000000",
+            "total_debt": "8000000",
             "scope1": "10",
             "data_quality": str(s),
         }
@@ -78,15 +105,53 @@ def test_sovereign_bond_is_attributed_by_ppp_adjusted_gdp() -> None:
             "outstanding": "100000000",
             "gdp_ppp": str(int(table[country]["gdp_ppp_mintl"]) * 10**6),
             "scope1": str(int(table[country]["production_mt_co2e"]) * 10**6),
+            # illustrative: a LULUCF sink of 5 % (the standard's table has no LULUCF column)
+            "scope1_incl_lulucf": str(int(table[country]["production_mt_co2e"]) * 95 * 10**4),
             "country": country,
         }
         for country in ("CN", "US")
     ]
     out = results(rows)
     assert [round(x) for x in out["financed_scope1"]] == [49_111, 23_827]
-    # intensity (Table 5-23, ×1,000): production / PPP-GDP, 0.49 for China
-    cn = table["CN"]
+    assert [round(x) for x in out["financed_scope1_incl_lulucf"]] == [46_655, 22_636]
+    totals = portfolio(out, "USD")
+    assert round(totals.sovereign_scope1_excl_lulucf or 0) == 49_111 + 23_827
+    assert round(totals.sovereign_scope1_incl_lulucf or 0) == round(0.95 * (49_111 + 23_827))
+
+
+def test_the_shipped_sovereign_table_gives_the_standards_intensity() -> None:
+    """The data file, not the code: Table 5-23's production / PPP-GDP (×1,000) is 0.49 for
+    China, and its nominal-GDP intensity 0.81, as the standard prints them."""
+    cn = {row["country"]: row for row in read("pcaf_sovereigns.csv").rows}["CN"]
     assert round(int(cn["production_mt_co2e"]) / int(cn["gdp_ppp_mintl"]) * 1000, 2) == 0.49
+    assert round(int(cn["production_mt_co2e"]) / int(cn["nominal_gdp_musd"]) * 1000, 2) == 0.81
+
+
+def test_sovereign_scope1_is_reported_with_and_without_lulucf() -> None:
+    """PCAF §5.7: 'shall report scope 1 emissions including and excluding LULUCF'."""
+    row = {
+        "position_id": "gilt",
+        "asset_class": "sovereign_debt",
+        "outstanding": "100",
+        "gdp_ppp": "1000",
+        "scope1": "500",
+    }
+    with pytest.raises(PositionsFileError, match="column scope1_incl_lulucf: is empty"):
+        frame([row])
+    with pytest.raises(PositionsFileError, match="applies to sovereign debt only"):
+        frame(
+            [
+                {
+                    **row,
+                    "asset_class": "business_loan",
+                    "total_equity": "1",
+                    "total_debt": "1",
+                    "scope1_incl_lulucf": "4",
+                }
+            ]
+        )
+    sink = results([{**row, "scope1_incl_lulucf": "-20"}])  # a net sink is allowed
+    assert sink["financed_scope1_incl_lulucf"][0] == -2.0
 
 
 def test_sovereign_exposure_in_another_currency_is_converted_to_usd() -> None:
@@ -100,6 +165,7 @@ def test_sovereign_exposure_in_another_currency_is_converted_to_usd() -> None:
                 "outstanding": "700000000",
                 "gdp_ppp": "23487798000000",
                 "scope1": "11535000000",
+                "scope1_incl_lulucf": "11000000000",
             }
         ]
     )
@@ -152,6 +218,7 @@ def test_portfolio_of_tables_5_4_and_5_5() -> None:
             "scope1": s1,
             "scope2": s2,
             "scope3": s3,
+            "data_quality_scope3": "4",
         }
         for p, o, s1, s2, s3 in companies
     ]
@@ -159,6 +226,7 @@ def test_portfolio_of_tables_5_4_and_5_5() -> None:
     assert round(totals.financed_scope1) == 3000 + 2000 + 1000
     assert round(totals.financed_scope2) == 600 + 300 + 60
     assert round(totals.financed_scope3) == 5000 + 3000
+    assert totals.weighted_data_quality_scope3 == 4.0
     assert totals.financed_scope12 == pytest.approx(totals.financed_scope1 + totals.financed_scope2)
 
 
@@ -249,6 +317,115 @@ def test_every_position_carries_its_audit_trail() -> None:
     assert (row["emissions_source"], row["vintage"]) == ("CDP 2024", 2024)
 
 
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        (
+            {"asset_class": "business_loan", "outstanding": "50", "total_debt": "100"},
+            "total_equity",
+        ),
+        (
+            {"asset_class": "unlisted_equity", "outstanding": "10", "total_debt": "100"},
+            "total_equity",
+        ),
+        (
+            {"asset_class": "corporate_bond", "outstanding": "10", "total_equity": "100"},
+            "total_debt",
+        ),
+        (
+            {"asset_class": "project_finance", "outstanding": "50", "total_debt": "100"},
+            "total_assets",
+        ),
+    ],
+)
+def test_an_unknown_equity_or_debt_is_never_taken_as_zero(row: dict[str, str], column: str) -> None:
+    """Without EVIC, a company is valued at book equity + debt, both given: debt alone would
+    attribute a loan of 50 against debt of 100 at 50 % (and an equity stake against debt)."""
+    with pytest.raises(PositionsFileError, match=f"line 2, column {column}"):
+        frame([{"position_id": "x", "scope1": "1000", **row}])
+
+
+@pytest.mark.parametrize("asset_class", ["business_loan", "unlisted_equity", "project_finance"])
+def test_without_equity_and_debt_the_total_assets_stand_in(asset_class: str) -> None:
+    """PCAF §5.2 note 92: if total debt or equity cannot be had, the total balance sheet
+    (total assets) is the denominator, and the position says so."""
+    out = results(
+        [
+            {
+                "position_id": "x",
+                "asset_class": asset_class,
+                "outstanding": "50",
+                "total_debt": "100",
+                "total_assets": "1000",
+                "scope1": "1000",
+            }
+        ]
+    ).row(0, named=True)
+    assert (out["denominator_basis"], out["attribution_factor"]) == ("total assets", 0.05)
+    assert "note 92" in out["rule"]
+
+
+def test_positions_without_emissions_data_are_outside_the_coverage() -> None:
+    """PCAF Ch. 6: the share of loans and investments covered is disclosed. A position with
+    every emissions cell empty counts in the outstanding, not in the emissions."""
+    loan = {"asset_class": "business_loan", "total_equity": "500", "total_debt": "500"}
+    out = results(
+        [
+            {
+                **loan,
+                "position_id": "a",
+                "outstanding": "300",
+                "scope1": "1000",
+                "data_quality": "2",
+            },
+            {
+                **loan,
+                "position_id": "b",
+                "outstanding": "100",
+                "scope1": "",
+                "scope2": "",
+                "data_quality": "",
+            },
+        ]
+    )
+    assert out["covered"].to_list() == [True, False]
+    assert out["financed_scope12"][1] is None
+    assert out["rule"][1].startswith("no emissions data")
+    totals = portfolio(out, "USD")
+    assert (totals.outstanding, totals.covered_positions, totals.coverage) == (400.0, 1, 0.75)
+    assert totals.financed_scope12 == 300.0
+    assert totals.economic_intensity == 300.0 / (300 / 1e6)  # over the covered outstanding
+    assert totals.weighted_data_quality == 2.0
+    assert totals.by_asset_class[0].coverage == 0.75
+    with pytest.raises(PositionsFileError, match="column data_quality: is empty"):
+        frame([{**loan, "position_id": "c", "outstanding": "1", "scope1": "5", "data_quality": ""}])
+
+
+def test_each_score_names_the_pcaf_options_it_stands_for() -> None:
+    """The audit trail reads PCAF's data quality tables (pcaf_data_quality.csv)."""
+    out = results(
+        [
+            {
+                "position_id": "e",
+                "asset_class": "listed_equity",
+                "outstanding": "1",
+                "evic": "10",
+                "scope1": "1",
+                "data_quality": "2",
+            },
+            {
+                "position_id": "m",
+                "asset_class": "mortgage",
+                "outstanding": "1",
+                "value_at_origination": "10",
+                "scope1": "1",
+                "data_quality": "5",
+            },
+        ]
+    )
+    assert out["data_quality_option"].to_list() == ["PCAF option 1b or 2a", "PCAF option 3"]
+
+
 _CLASSES = (
     "listed_equity",
     "corporate_bond",
@@ -285,6 +462,8 @@ def _numbered(positions: list[dict[str, object]]) -> list[dict[str, str]]:
         row = {k: str(v) for k, v in p.items() if k != "unknown_value"}
         if p["unknown_value"] and p["asset_class"] == "motor_vehicle_loan":
             row["value_at_origination"] = ""
+        if p["asset_class"] == "sovereign_debt":
+            row["scope1_incl_lulucf"] = row["scope1"]
         rows.append({**row, "position_id": f"P{i:03d}"})
     return rows
 

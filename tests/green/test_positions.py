@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from corridor.green.errors import PositionsFileError
+from corridor.green.financed import financed_emissions
 from corridor.green.positions import read_positions
 
 HEADER = "position_id,asset_class,currency,outstanding,evic,scope1,scope2,data_quality"
@@ -86,3 +87,39 @@ def test_not_a_csv_at_all(tmp_path: Path) -> None:
 def test_a_missing_file(tmp_path: Path) -> None:
     error = refused(tmp_path / "none.csv")
     assert "no such file" in str(error)
+
+
+def test_the_count_of_more_problems_counts_them_all(tmp_path: Path) -> None:
+    """A hundred bad rows: the first 20 are kept, the message counts every one."""
+    rows = [f"P{i},listed_equity,GBP,-1,1000,1,1,1" for i in range(100)]
+    error = refused(write(tmp_path, HEADER, *rows))
+    assert len(error.problems) == 20
+    assert error.total == 100
+    assert "(and 99 more problems)" in str(error)
+
+
+def test_scope3_needs_its_own_data_quality_score(tmp_path: Path) -> None:
+    header = HEADER + ",scope3,data_quality_scope3"
+    error = refused(write(tmp_path, header, GOOD + ",500,"))
+    assert (error.problems[0].line, error.problems[0].column) == (2, "data_quality_scope3")
+    assert read_positions(write(tmp_path, header, GOOD + ",500,4"))["data_quality_scope3"][0] == 4
+
+
+def test_a_currency_without_an_ecb_rate_is_named_by_line(tmp_path: Path) -> None:
+    """AED is ISO 4217 but the ECB publishes no rate for it: the file is refused at its
+    line, not later without one."""
+    path = write(tmp_path, HEADER, GOOD, "P2,listed_equity,AED,1,1000,1,1,1")
+    with pytest.raises(PositionsFileError) as caught:
+        financed_emissions(path)
+    assert "line 3, column currency" in str(caught.value)
+    assert "AED" in str(caught.value)
+    assert "nothing was computed" in str(caught.value)
+
+
+def test_blanks_around_a_cell_are_trimmed_and_a_blank_cell_is_empty(tmp_path: Path) -> None:
+    header = HEADER + ",counterparty"
+    positions = read_positions(
+        write(tmp_path, header, " P1 ,listed_equity,GBP, 100.50 ,1000,10,2,1,  ")
+    )
+    assert (positions["position_id"][0], positions["outstanding"][0]) == ("P1", 100.5)
+    assert positions["counterparty"][0] is None

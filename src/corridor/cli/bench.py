@@ -209,7 +209,8 @@ def green(
     ] = 1_000_000,
     repeats: Annotated[int, typer.Option(min=1, help="Runs; the best counts.")] = 3,
 ) -> None:
-    """PCAF financed emissions over generated positions: positions per second."""
+    """PCAF financed emissions over generated positions: positions per second in memory,
+    and end to end from a CSV file."""
     with _stages(transient=json_output) as report:
         figures = green_bench.run(count, repeats, progress=report)
     _print(figures, json_output, "corridor bench green")

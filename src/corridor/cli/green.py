@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,8 +15,10 @@ from rich.table import Table
 from corridor.green import bonds
 from corridor.green import repository as repo
 from corridor.green.classification import Sector, analyst_tag, classify, divergence
+from corridor.green.corridor_view import corridor_view
+from corridor.green.errors import OptionError
 from corridor.green.financed import financed_emissions
-from corridor.green.gar import corridor_view, green_asset_ratio
+from corridor.green.gar import green_asset_ratio
 from corridor.green.reports import build, write
 from corridor.ledger import Ledger
 from corridor.store import make_engine, upgrade
@@ -26,24 +29,23 @@ app = typer.Typer(
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
 
-def _pcaf_json(result: Any) -> dict[str, Any]:
+def _pcaf_json(result: Any) -> str:
+    """The results as one JSON object; the positions are written by polars straight to
+    JSON text (a million rows as Python dicts would take gigabytes and half a minute)."""
     p = result.portfolio
-    positions = result.positions.drop("_line").to_dicts()
-    return {
+    head = {
         "standard": "PCAF Part A, 2nd edition (December 2022)",
         "as_of": result.as_of.isoformat(),
         "rates": result.rates,
         "portfolio": {k: getattr(p, k) for k in p.__dataclass_fields__ if k != "by_asset_class"}
         | {
             "by_asset_class": [
-                c.__dict__
-                if hasattr(c, "__dict__")
-                else {k: getattr(c, k) for k in c.__dataclass_fields__}
-                for c in p.by_asset_class
+                {k: getattr(c, k) for k in c.__dataclass_fields__} for c in p.by_asset_class
             ]
         },
-        "positions": positions,
     }
+    positions = str(result.positions.drop("_line").write_json())
+    return json.dumps(head, default=str)[:-1] + ', "positions": ' + positions + "}"
 
 
 @app.command("pcaf")
@@ -59,12 +61,11 @@ def pcaf(
     ] = None,
 ) -> None:
     """PCAF financed emissions of a positions CSV: per position (with its audit trail) and for the portfolio."""
-    day = date.fromisoformat(as_of) if as_of else None
-    result = financed_emissions(file, currency, day)
+    result = financed_emissions(file, currency, _day(as_of, "--as-of"))
     if out is not None:
         result.positions.drop("_line").write_csv(out)
     if json_output:
-        print(json.dumps(_pcaf_json(result), default=str))
+        print(_pcaf_json(result))
         return
     p = result.portfolio
     console = Console()
@@ -76,6 +77,7 @@ def pcaf(
         "asset class",
         "positions",
         f"outstanding ({currency})",
+        "covered",
         "scope 1+2 tCO2e",
         "scope 3 tCO2e",
         f"tCO2e / {currency} M",
@@ -87,14 +89,17 @@ def pcaf(
             c.asset_class,
             f"{c.positions:,}",
             f"{c.outstanding:,.0f}",
+            "–" if c.coverage is None else f"{c.coverage:.1%}",
             f"{c.financed_scope12:,.1f}",
             f"{c.financed_scope3:,.1f}" if c.scope3_positions else "–",
             "–" if c.economic_intensity is None else f"{c.economic_intensity:,.2f}",
             "–" if c.weighted_data_quality is None else f"{c.weighted_data_quality:.2f}",
         )
     console.print(table)
+    coverage = "–" if p.coverage is None else f"{p.coverage:.1%}"
     console.print(
-        f"Portfolio: {p.positions:,} positions, scope 1+2 {p.financed_scope12:,.1f} tCO2e"
+        f"Portfolio: {p.positions:,} positions ({p.covered_positions:,} with emissions data,"
+        f" {coverage} of the outstanding), scope 1+2 {p.financed_scope12:,.1f} tCO2e"
         f" (scope 1 {p.financed_scope1:,.1f}, scope 2 {p.financed_scope2:,.1f}); scope 3 reported apart:"
         f" {p.financed_scope3:,.1f} tCO2e over {p.scope3_positions:,} positions."
     )
@@ -106,6 +111,21 @@ def pcaf(
     )
     for unit, value in p.physical_intensity.items():
         console.print(f"Physical intensity: {value:,.6f} tCO2e per {unit}.")
+    if p.sovereign_scope1_excl_lulucf is not None:
+        console.print(
+            f"Sovereign debt scope 1: {p.sovereign_scope1_excl_lulucf:,.1f} tCO2e excluding LULUCF,"
+            f" {p.sovereign_scope1_incl_lulucf or 0:,.1f} tCO2e including it (PCAF §5.7)."
+        )
+
+
+def _day(text: str | None, option: str) -> date | None:
+    """A date option (YYYY-MM-DD), or OptionError naming the option: one line, exit 1."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise OptionError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 @app.command("classify")
@@ -118,7 +138,11 @@ def classify_command(
         str, typer.Option(help="Technology, e.g. solar_pv, wind, electric_bus.")
     ] = "",
     approved: Annotated[
-        str, typer.Option(help="Approval date (YYYY-MM-DD): picks the China catalogue.")
+        str,
+        typer.Option(
+            help="Approval or registration date of the loan or bond financing it (YYYY-MM-DD):"
+            " picks the China catalogue."
+        ),
     ] = "",
     subject: Annotated[
         str | None,
@@ -146,7 +170,7 @@ def classify_command(
             )
         tags = [analyst_tag(taxonomy, activity, status, reason, analyst)]
     else:
-        day = date.fromisoformat(approved) if approved else date.today()
+        day = _day(approved, "--approved") or date.today()
         tags = classify(Sector(nace, cn_industry, technology), day)
     if subject:
         engine = make_engine()
@@ -241,7 +265,8 @@ def show_position(console: Console, position: Any, impacts: list[Any]) -> None:
     for line in impacts:
         if line.financed.indicator == "ghg_avoided":
             console.print(
-                f"Impact: {line.project_id} avoids {line.financed.value:,} tCO2e a year attributable to the bond."
+                f"Impact: {line.project_id} avoids {line.financed.value:,} {line.financed.unit} a year"
+                " attributable to the bond."
             )
 
 
@@ -250,24 +275,31 @@ def gar(
     exposures: Annotated[
         Path | None, typer.Option(help="Banking-book exposures CSV for the EU GAR (docs/green.md).")
     ] = None,
+    currency: Annotated[
+        str, typer.Option(help="Reporting currency of the total GAR (ECB reference rates).")
+    ] = "EUR",
+    as_of: Annotated[
+        str | None, typer.Option(help="Date of the ECB rates (YYYY-MM-DD; default the newest).")
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """The green asset ratio of an exposures file, and the corridor view of the books."""
-    ratios = green_asset_ratio(exposures) if exposures else []
+    """The green asset ratio of an exposures file (per currency and in all), and the corridor view of the books."""
+    day = _day(as_of, "--as-of")
+    report = green_asset_ratio(exposures, currency, day) if exposures else None
     engine = make_engine()
     upgrade(engine)
     view = corridor_view(engine)
     engine.dispose()
+    ratios = report.by_currency if report else []
+    total = report.total if report else None
     if json_output:
         print(
             json.dumps(
                 {
-                    "gar": [
-                        r.__dict__
-                        if hasattr(r, "__dict__")
-                        else {k: str(getattr(r, k)) for k in r.__dataclass_fields__}
-                        for r in ratios
-                    ],
+                    "gar": [_fields(r) for r in ratios],
+                    "gar_total": _fields(total) if total else None,
+                    "rates": report.rates if report else {},
+                    "as_of": report.as_of.isoformat() if report and report.as_of else None,
                     "corridor": view.rows,
                     "notes": view.notes,
                 },
@@ -278,22 +310,38 @@ def gar(
     console = Console()
     for r in ratios:
         console.print(
-            f"GAR {r.currency}: {r.ratio if r.ratio is not None else '–'} (aligned {r.aligned:,} of covered {r.covered_assets:,}; excluded {r.excluded:,})"
+            f"GAR {r.currency}: {'–' if r.ratio is None else r.ratio} (aligned {r.aligned:,}"
+            f" of covered {r.covered_assets:,}; excluded {r.excluded:,})"
+        )
+    if total is not None and report is not None:
+        console.print(
+            f"[bold]GAR, all currencies in {total.currency}[/] (ECB rates of {report.as_of}):"
+            f" {'–' if total.ratio is None else total.ratio} (aligned {total.aligned:,} of"
+            f" covered {total.covered_assets:,}; excluded {total.excluded:,})"
         )
     table = Table(title="Corridor view: green share by side", title_justify="left")
-    for col in ("side", "business", "currency", "green", "green share"):
-        table.add_column(col)
+    for col in ("side", "business", "currency", "green", "of", "green share"):
+        table.add_column(col, justify="right" if col in ("green", "of", "green share") else "left")
     for row in view.rows:
         table.add_row(
             str(row["side"]),
             str(row["business"]),
             str(row["currency"]),
-            str(row.get("green", row.get("green_minor_units"))),
-            str(row["green_share"]),
+            f"{Decimal(str(row['green'])):,}",
+            f"{Decimal(str(row['total'])):,}" if "total" in row else "",
+            "–" if row["green_share"] is None else str(row["green_share"]),
         )
     console.print(table)
     for note in view.notes:
         console.print(f"[dim]{note}[/]")
+
+
+def _fields(record: Any) -> dict[str, str | None]:
+    """A dataclass's fields as text (exact decimals stay exact in JSON)."""
+    return {
+        k: None if getattr(record, k) is None else str(getattr(record, k))
+        for k in record.__dataclass_fields__
+    }
 
 
 def show_demo(console: Console, result: Any) -> None:

@@ -74,13 +74,19 @@ def _matches(rule: dict[str, str], sector: Sector) -> bool:
 
 def classify(sector: Sector, approved_on: date) -> list[Tag]:
     """Tags under every taxonomy by the shipped rules. The China catalogue is the one in
-    force on `approved_on` (the other is left out: a subject has one China standard)."""
+    force on `approved_on`: the approval (or registration) of the loan or bond financing the
+    subject, which the transition rule turns on (the other catalogue is left out: a
+    financing has one China standard)."""
+    china = china_catalogue_for(approved_on)
+    return rule_tags(sector, [china, TaxonomyId.CGT, TaxonomyId.EU, TaxonomyId.ICMA])
+
+
+def rule_tags(sector: Sector, taxonomies: list[TaxonomyId]) -> list[Tag]:
+    """The shipped rules' tags of a subject under each of `taxonomies`, in that order."""
     rules = read(RULES_FILE)
     rule = next((r for r in rules.rows if _matches(r, sector)), None)
-    china = china_catalogue_for(approved_on)
-    wanted = [china, TaxonomyId.CGT, TaxonomyId.EU, TaxonomyId.ICMA]
     tags = []
-    for taxonomy_id in wanted:
+    for taxonomy_id in taxonomies:
         shipped = taxonomy(taxonomy_id)
         code = rule[taxonomy_id.value] if rule else ""
         if code:

@@ -1,7 +1,8 @@
 """The demo's green bond: Albion Corridor Bank issues an offshore-renminbi green bond in
 London for projects in Luohu, allocates its proceeds over the first business days, and
 reports allocation and impact. Each run books the next tranche; a repeated run books
-nothing twice (every transfer id comes from the bond and the day)."""
+nothing twice (every transfer id comes from the bond and the day), and a run stopped
+early is finished by the next (every set-up step runs each time and is idempotent)."""
 
 from __future__ import annotations
 
@@ -125,27 +126,30 @@ def _impacts(project: Project) -> list[ImpactFigure]:
 
 
 def _set_up(engine: Engine, ledger: Ledger) -> None:
+    """Register, classify, issue, select and place: every step runs on every run and does
+    nothing it did before, so a run stopped half-way is finished by the next."""
     for project, _category in PROJECTS:
-        if bonds.register_project(engine, project):
-            with engine.begin() as connection:
-                tags = classify(project.sector, project.approved_on)
-                if project.sector.technology == "solar_pv":
-                    tags.append(
-                        analyst_tag(
-                            TaxonomyId.CGT,
-                            "4.1",
-                            TagStatus.ALIGNED,
-                            "technical screening criteria confirmed from the independent engineer's"
-                            " report (demo)",
-                            "green.analyst",
-                        )
-                    )
-                repo.add_tags(connection, f"project:{project.id}", tags)
-                repo.put_impacts(connection, project.id, 2025, _impacts(project))
-    if bonds.issue(engine, ledger, BOND):
-        for project, category in PROJECTS:
-            bonds.select(engine, ledger, BOND_ID, project.id, category, ISSUED)
-        bonds.place(engine, ledger, BOND_ID, "money_market", _cnh(100), ISSUED, "day-1")
+        bonds.register_project(engine, project)
+        # Classified for this bond: the China catalogue turns on the bond's registration.
+        tags = classify(project.sector, ISSUED)
+        if project.sector.technology == "solar_pv":
+            tags.append(
+                analyst_tag(
+                    TaxonomyId.CGT,
+                    "4.1",
+                    TagStatus.ALIGNED,
+                    "technical screening criteria confirmed from the independent engineer's"
+                    " report (demo)",
+                    "green.analyst",
+                )
+            )
+        with engine.begin() as connection:
+            repo.record_tags(connection, f"project:{project.id}", tags)
+            repo.put_impacts(connection, project.id, 2025, _impacts(project))
+    bonds.issue(engine, ledger, BOND)
+    for project, category in PROJECTS:
+        bonds.select(engine, ledger, BOND_ID, project.id, category, ISSUED)
+    bonds.place(engine, ledger, BOND_ID, "money_market", _cnh(100), ISSUED, "day-1")
 
 
 def run_green_demo(engine: Engine, ledger: Ledger, day: int, out: Path) -> GreenDemoResult:

@@ -10,8 +10,9 @@ from pathlib import Path
 import polars as pl
 
 from corridor.fx import EcbRates, FxError, reference_rate
-from corridor.green.errors import GreenError
+from corridor.green.errors import GreenError, InputProblem, PositionsFileError
 from corridor.green.pcaf import PortfolioResult, attribute, portfolio
+from corridor.green.positions import SHOWN as _SHOWN
 from corridor.green.positions import read_positions
 
 
@@ -58,17 +59,50 @@ def financed_emissions(
     rates: EcbRates | None = None,
 ) -> FinancedEmissions:
     """PCAF financed emissions of the positions in `path` (the CSV of positions.py), in
-    `reporting_currency` at the ECB reference rates of `on` (default: the newest fixing)."""
+    `reporting_currency` at the ECB reference rates of `on` (default: the newest fixing).
+    A currency without a rate is the file's problem: refused naming its lines."""
     positions = read_positions(path)
     source = rates or EcbRates()
     day = on or source.last_date()
-    currencies = sorted(positions["currency"].unique().to_list())
-    to_reporting, shown = conversion_rates(currencies, reporting_currency, day, source)
     sovereign = positions.filter(pl.col("asset_class") == "sovereign_debt")
-    to_usd, shown_usd = conversion_rates(
-        sorted(sovereign["currency"].unique().to_list()), "USD", day, source
-    )
+    to_reporting, shown, missing = _rates_of(positions, reporting_currency, day, source)
+    to_usd, shown_usd, missing_usd = _rates_of(sovereign, "USD", day, source)
+    if missing or missing_usd:
+        problems = _unconvertible(positions, missing) + _unconvertible(sovereign, missing_usd)
+        problems.sort(key=lambda p: p.line)
+        total = positions.filter(pl.col("currency").is_in(list(missing))).height + (
+            sovereign.filter(pl.col("currency").is_in(list(missing_usd))).height
+        )
+        raise PositionsFileError(str(path), problems[:_SHOWN], total)
     results = attribute(positions, to_reporting, to_usd)
     return FinancedEmissions(
         results, portfolio(results, reporting_currency), shown | shown_usd, day
     )
+
+
+def _rates_of(
+    positions: pl.DataFrame, quote: str, day: date, source: EcbRates
+) -> tuple[dict[str, float], dict[str, str], dict[str, str]]:
+    """The rates to `quote` of the positions' currencies, as `conversion_rates` gives them,
+    and for each currency without one, why (an ISO code the ECB does not publish, say)."""
+    factors: dict[str, float] = {}
+    shown: dict[str, str] = {}
+    missing: dict[str, str] = {}
+    for code in sorted(positions["currency"].unique().to_list()):
+        try:
+            found, text = conversion_rates([code], quote, day, source)
+        except ConversionError as error:
+            missing[code] = str(error)
+            continue
+        factors |= found
+        shown |= text
+    return factors, shown, missing
+
+
+def _unconvertible(positions: pl.DataFrame, missing: dict[str, str]) -> list[InputProblem]:
+    """The first lines of each currency that cannot be converted, as the file's problems."""
+    problems = []
+    for code, why in missing.items():
+        lines = positions.filter(pl.col("currency") == code)["_line"].head(_SHOWN)
+        problems += [InputProblem(int(line), "currency", why) for line in lines]
+    return problems

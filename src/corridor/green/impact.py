@@ -1,6 +1,10 @@
 """Impact per project (ICMA Harmonised Framework for Impact Reporting, core indicators):
-capacity (MW), annual generation (MWh), annual GHG avoided (tCO2e) against the grid's
-emission factor (data/grid_factors.csv), and each reported pro rata to the share financed."""
+capacity (MW), annual generation (MWh), annual GHG avoided against the grid's emission
+factor (data/grid_factors.csv), and each reported pro rata to the share financed.
+
+GHG avoided is in the unit its factor counts: tCO2e for a factor of every greenhouse gas
+(the UK's), tCO2 for one of carbon dioxide only (China's MEE grid factors), never labelled
+as more than it is."""
 
 from __future__ import annotations
 
@@ -14,9 +18,10 @@ from corridor.green.model import ImpactFigure
 HOURS_PER_YEAR = Decimal(8760)
 GRID_FILE = "grid_factors.csv"
 ROUNDING = ROUND_HALF_EVEN
-"""Reported impact figures are rounded half-even: tCO2e and MWh to whole units, MW to 0.01."""
+"""Reported impact figures are rounded half-even: tCO2(e) and MWh to whole units, MW to 0.01."""
 PLACES = {
     "tCO2e": Decimal(1),
+    "tCO2": Decimal(1),
     "MWh": Decimal(1),
     "MW": Decimal("0.01"),
     "buses": Decimal(1),
@@ -32,6 +37,13 @@ class GridFactor:
     year: int
     kg_per_kwh: Decimal
     source: str
+    gas_basis: str = "CO2e"
+    """What the factor counts: CO2 only, or every greenhouse gas as CO2e."""
+
+    @property
+    def unit(self) -> str:
+        """The unit of emissions this factor gives: tCO2 or tCO2e."""
+        return "tCO2" if self.gas_basis == "CO2" else "tCO2e"
 
 
 def grid_factor(grid: str, year: int) -> GridFactor:
@@ -44,7 +56,9 @@ def grid_factor(grid: str, year: int) -> GridFactor:
             f"no emission factor for grid {grid!r} up to {year} (grids: {', '.join(known)})"
         )
     row = max(rows, key=lambda r: int(r["year"]))
-    return GridFactor(grid, int(row["year"]), Decimal(row["kg_co2e_per_kwh"]), row["source"])
+    return GridFactor(
+        grid, int(row["year"]), Decimal(row["kg_co2e_per_kwh"]), row["source"], row["gas_basis"]
+    )
 
 
 def renewable_impact(
@@ -55,6 +69,7 @@ def renewable_impact(
     factor = grid_factor(grid, year)
     generation = capacity_mw * capacity_factor * HOURS_PER_YEAR
     avoided = generation * factor.kg_per_kwh
+    counts = "CO2 only" if factor.gas_basis == "CO2" else "every greenhouse gas"
     return [
         ImpactFigure("capacity", capacity_mw, "MW", "installed capacity, issuer's data"),
         ImpactFigure(
@@ -66,8 +81,8 @@ def renewable_impact(
         ImpactFigure(
             "ghg_avoided",
             avoided,
-            "tCO2e",
-            f"generation × {factor.kg_per_kwh} tCO2/MWh,"
+            factor.unit,
+            f"generation × {factor.kg_per_kwh} {factor.unit}/MWh ({counts}),"
             f" grid {grid} {factor.year} ({factor.source})",
         ),
     ]

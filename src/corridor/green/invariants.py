@@ -1,7 +1,7 @@
 """The green books' invariants, reported by `corridor check` beside the ledger's.
 
-Each is re-derived from the stored rows: the bond register, the allocation journal and
-the ledger accounts of each bond (accounts.py).
+Each is re-derived from the stored rows: the bond and project registers, the allocation
+journal and the ledger accounts of each bond and project (accounts.py).
 """
 
 from __future__ import annotations
@@ -14,28 +14,29 @@ from sqlalchemy.engine import Connection, Engine
 
 from corridor.green import repository as repo
 from corridor.green.accounts import (
+    BOND_CODES,
+    JOURNALLED,
+    GreenAccountCode,
     placement_account,
     project_account,
+    project_unfinanced_account,
     raised_account,
     unallocated_account,
 )
 from corridor.ledger.invariants import InvariantResult, _limit
 
 
-def _balances(connection: Connection) -> dict[int, int]:
-    """Net credit balance of every account, by id (as an int)."""
+def _balances(connection: Connection, codes: range = BOND_CODES) -> dict[int, int]:
+    """Net credit balance of every green account with a code in `codes`, by id (an int)."""
     found = {}
     for account_id, credits, debits in connection.execute(
         sa.text(
-            "SELECT id, credits_posted, debits_posted FROM accounts WHERE code BETWEEN 600 AND 699"
-        )
+            "SELECT id, credits_posted, debits_posted FROM accounts"
+            " WHERE code BETWEEN :low AND :high"
+        ),
+        {"low": codes.start, "high": codes.stop - 1},
     ):
-        key = (
-            int.from_bytes(bytes(account_id))
-            if isinstance(account_id, bytes | memoryview)
-            else int(str(account_id).replace("-", ""), 16)
-        )
-        found[key] = int(credits) - int(debits)
+        found[_id(account_id)] = int(credits) - int(debits)
     return found
 
 
@@ -46,7 +47,7 @@ def proceeds_are_allocated_or_unallocated(connection: Connection) -> list[str]:
     for bond in repo.all_bonds(connection):
         raised = -balances.get(raised_account(bond.id), 0)
         projects = repo.selected_projects(connection, bond.id)
-        allocated = sum(balances.get(project_account(bond.id, p), 0) for p, _ in projects)
+        allocated = sum(balances.get(project_account(bond.id, p.project_id), 0) for p in projects)
         unallocated = balances.get(unallocated_account(bond.id), 0) + sum(
             balances.get(placement_account(bond.id, p), 0)
             for p in ("cash", "money_market", "government_securities")
@@ -67,7 +68,8 @@ def journal_matches_the_ledger(connection: Connection) -> list[str]:
     stored = {
         str(_hex(i)): int(a)
         for i, a in connection.execute(
-            sa.text("SELECT id, amount FROM transfers WHERE code BETWEEN 60 AND 69")
+            sa.text("SELECT id, amount FROM transfers WHERE code BETWEEN :low AND :high"),
+            {"low": JOURNALLED.start, "high": JOURNALLED.stop - 1},
         )
     }
     for row in repo.journal(connection):
@@ -110,15 +112,54 @@ def journal_matches_the_ledger(connection: Connection) -> list[str]:
     return problems
 
 
-def _hex(value: object) -> str:
+def projects_are_financed_within_their_cost(connection: Connection) -> list[str]:
+    """No project is allocated beyond its cost by all its bonds; its unfinanced cost agrees.
+
+    The ledger's unfinanced cost of a project (accounts.py) is its cost less what its bonds
+    allocated to it."""
+    allocated = _balances(connection)
+    memo = _balances(
+        connection,
+        range(GreenAccountCode.PROJECT_COST, GreenAccountCode.PROJECT_UNFINANCED + 1),
+    )
+    problems = []
+    for project in repo.all_projects(connection):
+        cost = project.total_cost.to_minor_units()
+        financed = sum(
+            allocated.get(project_account(bond_id, project.id), 0)
+            for bond_id in repo.bonds_financing(connection, project.id)
+        )
+        if financed > cost:
+            problems.append(
+                f"project {project.id}: allocated {financed} by its bonds, beyond its cost {cost}"
+            )
+        unfinanced = memo.get(project_unfinanced_account(project.id))
+        if unfinanced is not None and unfinanced != cost - financed:
+            problems.append(
+                f"project {project.id}: unfinanced cost {unfinanced} on the ledger, but cost"
+                f" {cost} less allocations {financed} is {cost - financed}"
+            )
+    return problems
+
+
+def _id(value: object) -> int:
+    """A stored id as an int: bytes on SQLite; on PostgreSQL a uuid, or already an int on a
+    pooled connection the ledger taught to load uuids so (postgres.prepare_connection)."""
+    if isinstance(value, int):
+        return value
     if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value).hex()
-    return str(value).replace("-", "")
+        return int.from_bytes(bytes(value))
+    return int(str(value).replace("-", ""), 16)
+
+
+def _hex(value: object) -> str:
+    return f"{_id(value):032x}"
 
 
 INVARIANTS: tuple[Callable[[Connection], list[str]], ...] = (
     proceeds_are_allocated_or_unallocated,
     journal_matches_the_ledger,
+    projects_are_financed_within_their_cost,
 )
 
 

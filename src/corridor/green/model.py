@@ -89,6 +89,8 @@ class ProjectAllocation:
     category: str
     allocated: Money
     share_financed: Decimal
+    eligibility: str = ""
+    """Why the project is eligible: the green tags it was selected on, or an override."""
 
 
 @dataclass(frozen=True, slots=True)

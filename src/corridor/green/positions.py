@@ -6,9 +6,14 @@ most the currency's decimals; emissions in tCO2e per year; `gdp_ppp` in internat
 The columns (docs/green.md has the full table):
 
 required  position_id, asset_class, currency, outstanding, scope1, scope2, data_quality
-optional  counterparty, sector, country, evic, total_equity, total_debt, total_assets,
-          value_at_origination, gdp_ppp, scope3, data_quality_scope3, revenue,
-          physical_output, physical_unit, emissions_source, vintage
+optional  counterparty, sector, country, evic, market_cap, minority_interest, cash,
+          total_equity, total_debt, total_assets, value_at_origination, gdp_ppp,
+          scope1_incl_lulucf, scope3, data_quality_scope3, revenue, physical_output,
+          physical_unit, emissions_source, vintage
+
+A position whose emissions cells (scope1, scope2, data_quality, scope3 and its score) are all
+empty is one without emissions data: it counts in the outstanding but is not covered (PCAF
+Chapter 6 reports the share covered).
 """
 
 from __future__ import annotations
@@ -48,9 +53,22 @@ REQUIRED = (
     "data_quality",
 )
 TEXT = ("counterparty", "sector", "country", "physical_unit", "emissions_source")
-AMOUNTS = ("evic", "total_equity", "total_debt", "total_assets", "value_at_origination", "revenue")
+AMOUNTS = (
+    "evic",
+    "market_cap",
+    "minority_interest",
+    "cash",
+    "total_equity",
+    "total_debt",
+    "total_assets",
+    "value_at_origination",
+    "revenue",
+)
 NON_NEGATIVE = (
     "evic",
+    "market_cap",
+    "minority_interest",
+    "cash",
     "total_debt",
     "total_assets",
     "value_at_origination",
@@ -61,19 +79,34 @@ NON_NEGATIVE = (
     "revenue",
     "physical_output",
 )
-NUMBERS = (*AMOUNTS, "outstanding", "gdp_ppp", "scope1", "scope2", "scope3", "physical_output")
+"""Total equity may be negative (it then counts as 0), and so may a country's production
+emissions including LULUCF (a net sink); nothing else may."""
+NUMBERS = (
+    *AMOUNTS,
+    "outstanding",
+    "gdp_ppp",
+    "scope1",
+    "scope1_incl_lulucf",
+    "scope2",
+    "scope3",
+    "physical_output",
+)
 SCORES = ("data_quality", "data_quality_scope3")
+EMISSIONS = ("scope1", "scope2", "data_quality")
+"""Given together, or all left empty for a position without emissions data."""
 OPTIONAL = (
     *TEXT,
     *AMOUNTS,
     "gdp_ppp",
+    "scope1_incl_lulucf",
     "scope3",
     "data_quality_scope3",
     "physical_output",
     "vintage",
 )
 COLUMNS = (*REQUIRED, *OPTIONAL)
-_SHOWN = 20  # problems kept per file: enough to fix a file, not a flood
+SHOWN = 20
+"""Problems kept per refused file: enough to fix it, not a flood (the count says the rest)."""
 _DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
 
 
@@ -105,30 +138,81 @@ def validate_positions(raw: pl.DataFrame, shown: str = "positions") -> pl.DataFr
     ]
     if problems:
         raise PositionsFileError(shown, problems)
-    frame = raw.with_columns(
-        [pl.col(c).str.strip_chars().replace("", None) for c in raw.columns]
-    ).with_columns([pl.lit(None, pl.String).alias(c) for c in OPTIONAL if c not in raw.columns])
+    frame = _trimmed(raw).with_columns(
+        [pl.lit(None, pl.String).alias(c) for c in OPTIONAL if c not in raw.columns]
+    )
     frame = frame.with_row_index("_line", offset=2)  # the header is line 1
-    checks = _checks(frame)
-    flagged = frame.select(
+    # Each number is parsed once: the checks and the typed result read the parsed column;
+    # `_plain_<column>` says whether its text was a plain decimal (null where empty).
+    work = frame.with_columns(
+        *[pl.col(c).str.contains(_DECIMAL).alias(f"_plain_{c}") for c in NUMBERS],
+        pl.col("outstanding")
+        .str.extract(r"\.([0-9]+)$")
+        .str.len_chars()
+        .fill_null(0)
+        .alias("_outstanding_decimals"),
+    ).with_columns(*[pl.col(c).cast(pl.Float64, strict=False) for c in NUMBERS])
+    bad_numbers = [
+        (~pl.col(f"_plain_{c}") | pl.col(c).is_infinite()).fill_null(False) for c in NUMBERS
+    ]
+    work = work.with_columns(pl.any_horizontal(bad_numbers).alias("_bad_number"))
+    checks = _checks(work)
+    flagged = work.select(
         "_line", *[expr.alias(f"{i}") for i, (_column, _message, expr) in enumerate(checks)]
     )
-    for i, (column, message, _expr) in enumerate(checks):
-        lines = flagged.filter(pl.col(f"{i}"))["_line"].head(_SHOWN).to_list()
-        problems += [
-            InputProblem(int(line), column, _say(message, frame, line, column)) for line in lines
-        ]
-    if problems:
+    counts = flagged.select(pl.all().exclude("_line").sum()).row(0)
+    total = sum(int(n or 0) for n in counts)
+    if total:
+        for i, (column, message, _expr) in enumerate(checks):
+            if not counts[i]:
+                continue
+            lines = flagged.filter(pl.col(f"{i}"))["_line"].head(SHOWN).to_list()
+            problems += [
+                InputProblem(int(line), column, _say(message, frame, line, column))
+                for line in lines
+            ]
         problems.sort(key=lambda p: (p.line, COLUMNS.index(p.column)))
-        raise PositionsFileError(shown, problems[:_SHOWN])
-    return _typed(frame)
+        raise PositionsFileError(shown, problems[:SHOWN], total)
+    return _typed(work)
+
+
+def _trimmed(raw: pl.DataFrame) -> pl.DataFrame:
+    """Cells without the blanks around them, a blank cell empty (null); only the columns
+    that have such a cell are rewritten (trimming every cell of a big file costs seconds)."""
+    blank = (pl.all() == "") | pl.all().str.contains(r"^\s|\s$")
+    padded = raw.select(blank.any()).row(0, named=True) if raw.width else {}
+    return raw.with_columns(
+        pl.col(c).str.strip_chars().replace("", None) for c, has in padded.items() if has
+    )
 
 
 def _checks(frame: pl.DataFrame) -> list[tuple[str, str, pl.Expr]]:
-    """(column, message, expression true on an offending row) for every rule of the format."""
+    """(column, message, expression true on an offending row) for every rule of the format,
+    over the frame with its numbers parsed (validate_positions)."""
     checks: list[tuple[str, str, pl.Expr]] = []
-    for column in REQUIRED:
-        checks.append((column, "is empty (a required value)", pl.col(column).is_null()))
+    for column in ("position_id", "asset_class", "currency", "outstanding"):
+        checks.append((column, "is empty (a required value)", ~_given(column)))
+    # Emissions come whole (scope 1, scope 2 and their score) or not at all: a position
+    # without emissions data is counted in the outstanding and left out of the coverage.
+    with_emissions = pl.any_horizontal(
+        [_given(c) for c in (*EMISSIONS, "scope3", "data_quality_scope3", "scope1_incl_lulucf")]
+    )
+    for column in EMISSIONS:
+        checks.append(
+            (
+                column,
+                "is empty: a position with emissions data gives scope1, scope2 and data_quality"
+                " (leave every emissions cell empty for a position without data)",
+                with_emissions & ~_given(column),
+            )
+        )
+    checks.append(
+        (
+            "data_quality_scope3",
+            "is empty: scope 3 emissions carry their own data quality score (PCAF Ch. 6)",
+            _given("scope3") & pl.col("data_quality_scope3").is_null(),
+        )
+    )
     ids = pl.col("position_id")
     checks.append(
         (
@@ -155,24 +239,21 @@ def _checks(frame: pl.DataFrame) -> list[tuple[str, str, pl.Expr]]:
         )
     )
     for column in NUMBERS:
-        text = pl.col(column)
-        number = text.cast(pl.Float64, strict=False)
-        bad = text.is_not_null() & (~text.str.contains(_DECIMAL) | ~number.is_finite())
-        checks.append((column, "{value} is not a number", bad))
+        plain, number = pl.col(f"_plain_{column}"), pl.col(column)
+        checks.append(
+            (column, "{value} is not a number", (~plain | number.is_infinite()).fill_null(False))
+        )
         if column in (*NON_NEGATIVE, "outstanding"):
-            checks.append(
-                (column, "{value} is negative", text.str.contains(_DECIMAL) & (number < 0))
-            )
+            checks.append((column, "{value} is negative", plain & (number < 0)))
     # An amount has no more decimals than its currency's minor unit (money is exact).
     minor = pl.col("currency").replace_strict(
         {c: currency_of(c).minor_unit for c in known}, default=None, return_dtype=pl.Int32
     )
-    decimals = pl.col("outstanding").str.extract(r"\.([0-9]+)$").str.len_chars().fill_null(0)
     checks.append(
         (
             "outstanding",
             "{value} has more decimals than the currency's minor unit",
-            pl.col("outstanding").str.contains(_DECIMAL) & (decimals > minor),
+            pl.col("_plain_outstanding") & (pl.col("_outstanding_decimals") > minor),
         )
     )
     for column in SCORES:
@@ -192,16 +273,47 @@ def _checks(frame: pl.DataFrame) -> list[tuple[str, str, pl.Expr]]:
             vintage.is_not_null() & ~vintage.str.contains(r"^(19|20)[0-9]{2}$"),
         )
     )
-    checks += _denominator_checks()
+    # What a row lacks is judged on its numbers once they read: a cell that is not a
+    # number is named as such, not also as missing.
+    sound = ~pl.col("_bad_number")
+    checks += [(c, m, sound & e) for c, m, e in _denominator_checks()]
+    checks += [(c, m, sound & e) for c, m, e in _sovereign_checks(with_emissions)]
     return checks
+
+
+def _given(column: str) -> pl.Expr:
+    """Whether the cell has a value at all (a number's text, even one that does not read)."""
+    return (pl.col(f"_plain_{column}") if column in NUMBERS else pl.col(column)).is_not_null()
 
 
 def _present(column: str) -> pl.Expr:
     return pl.col(column).is_not_null()
 
 
+def _value(column: str) -> pl.Expr:
+    return pl.col(column).cast(pl.Float64)
+
+
 def _positive(column: str) -> pl.Expr:
-    return pl.col(column).cast(pl.Float64, strict=False).fill_null(0) > 0
+    return _value(column).fill_null(0) > 0
+
+
+def evic_from_components() -> pl.Expr:
+    """EVIC from its parts where `evic` itself is not given (PCAF §5.1, the EU TEG's
+    definition): market capitalisation + book value of total debt + minority interests.
+    Cash is never deducted (it would let an enterprise value fall to zero or below).
+    Null unless the market capitalisation and the debt are both known."""
+    return pl.when(_present("market_cap") & _present("total_debt")).then(
+        _value("market_cap") + _value("total_debt") + _value("minority_interest").fill_null(0)
+    )
+
+
+def equity_plus_debt() -> pl.Expr:
+    """Book equity (negative counting as 0, PCAF §5.2 note 90) + total debt, when both
+    are known; null when either is missing (never debt alone)."""
+    return pl.when(_present("total_equity") & _present("total_debt")).then(
+        _value("total_equity").clip(lower_bound=0) + _value("total_debt")
+    )
 
 
 def _denominator_checks() -> list[tuple[str, str, pl.Expr]]:
@@ -209,24 +321,35 @@ def _denominator_checks() -> list[tuple[str, str, pl.Expr]]:
     # A repaid position (outstanding 0) is attributed nothing and needs no denominator.
     cls = pl.when(_positive("outstanding")).then(pl.col("asset_class"))
     company = cls.is_in(["business_loan", "unlisted_equity", "corporate_bond"])
-    equity_debt = pl.col("total_equity").cast(pl.Float64, strict=False).fill_null(0).clip(
-        lower_bound=0
-    ) + pl.col("total_debt").cast(pl.Float64, strict=False).fill_null(0)
+    has_evic = _positive("evic") | (evic_from_components().fill_null(0) > 0)
+    has_book = equity_plus_debt().fill_null(0) > 0
+    no_book_value = ~has_book & ~_positive("total_assets")
+    company_fails = company & ~has_evic & no_book_value
+    project_fails = (cls == "project_finance") & no_book_value
+    fallback = "or else at its total assets (PCAF §5.2 note 92)"
     return [
         (
             "evic",
-            "a listed equity needs a positive EVIC (PCAF §5.1)",
-            (cls == "listed_equity") & ~_positive("evic"),
+            "a listed equity needs a positive EVIC, or market_cap and total_debt (PCAF §5.1)",
+            (cls == "listed_equity") & ~has_evic,
+        ),
+        (
+            "total_equity",
+            "is empty: a company without EVIC is valued at book equity + debt (both given),"
+            f" {fallback}",
+            company_fails & pl.col("total_equity").is_null(),
         ),
         (
             "total_debt",
-            "needs a positive EVIC, or total equity + debt (negative equity counting as 0) above 0",
-            company & ~_positive("evic") & ~(equity_debt > 0),
+            "a company without EVIC is valued at total_equity + total_debt (both given, above 0;"
+            f" negative equity counts as 0), {fallback}",
+            company_fails & pl.col("total_equity").is_not_null(),
         ),
         (
             "total_assets",
-            "project finance needs project equity + debt, or total assets, above 0 (PCAF §5.3)",
-            (cls == "project_finance") & ~(equity_debt > 0) & ~_positive("total_assets"),
+            "project finance needs project equity and debt (both given, above 0), or else"
+            " total assets above 0 (PCAF §5.3, §5.2 note 92)",
+            project_fails,
         ),
         (
             "value_at_origination",
@@ -241,6 +364,27 @@ def _denominator_checks() -> list[tuple[str, str, pl.Expr]]:
     ]
 
 
+def _sovereign_checks(with_emissions: pl.Expr) -> list[tuple[str, str, pl.Expr]]:
+    """PCAF §5.7: a sovereign's scope 1 is reported including and excluding LULUCF."""
+    sovereign = pl.when(_positive("outstanding")).then(pl.col("asset_class")) == "sovereign_debt"
+    return [
+        (
+            "scope1_incl_lulucf",
+            "is empty: sovereign debt reports scope 1 including and excluding LULUCF (PCAF"
+            " §5.7); scope1 holds the production emissions excluding it",
+            sovereign & with_emissions & _present("scope1") & ~_present("scope1_incl_lulucf"),
+        ),
+        (
+            "scope1_incl_lulucf",
+            "applies to sovereign debt only (a country's production emissions including LULUCF)",
+            pl.col("asset_class").is_in(
+                [a.value for a in AssetClass if a.value != "sovereign_debt"]
+            )
+            & _present("scope1_incl_lulucf"),
+        ),
+    ]
+
+
 def _say(message: str, frame: pl.DataFrame, line: int, column: str) -> str:
     if "{value}" not in message:
         return message
@@ -249,6 +393,7 @@ def _say(message: str, frame: pl.DataFrame, line: int, column: str) -> str:
 
 
 def _typed(frame: pl.DataFrame) -> pl.DataFrame:
+    """The checked frame with numbers as Float64 (analytics), scores as Int8."""
     return frame.select(
         pl.col("_line"),
         *[pl.col(c) for c in ("position_id", "asset_class", "currency", *TEXT)],

@@ -81,6 +81,7 @@ def allocation_csv(report: BondReport) -> str:
             "share_of_proceeds",
             "share_of_project_financed",
             "taxonomies",
+            "eligibility",
         ]
     )
     proceeds = pos.bond.proceeds.amount
@@ -98,6 +99,7 @@ def allocation_csv(report: BondReport) -> str:
                 f"{a.allocated.amount / proceeds:.4f}",
                 f"{a.share_financed:.4f}",
                 " | ".join(report.tags.get(a.project.id, [])),
+                a.eligibility,
             ]
         )
     if pos.unallocated_cash is not None:
@@ -112,6 +114,7 @@ def allocation_csv(report: BondReport) -> str:
                 pos.unallocated_cash.amount,
                 pos.bond.proceeds.currency.code,
                 f"{pos.unallocated_cash.amount / proceeds:.4f}",
+                "",
                 "",
                 "",
             ]
@@ -131,6 +134,7 @@ def allocation_csv(report: BondReport) -> str:
                     f"{amount.amount / proceeds:.4f}",
                     "",
                     "",
+                    "",
                 ]
             )
     writer.writerow(
@@ -144,6 +148,7 @@ def allocation_csv(report: BondReport) -> str:
             proceeds,
             pos.bond.proceeds.currency.code,
             "1.0000",
+            "",
             "",
             "",
         ]
@@ -251,7 +256,8 @@ def allocation_html(report: BondReport) -> str:
         f"<td>{e(a.project.side.value)}</td><td>{e(a.category)}</td>"
         f"<td class=n>{a.allocated.amount:,}</td><td class=n>{a.share_financed * 100:.2f}%</td>"
         f"<td>{'<br>'.join(e(t) for t in report.tags.get(a.project.id, []))}"
-        f"{'<br><b>' + e(report.divergences[a.project.id]) + '</b>' if report.divergences.get(a.project.id) else ''}</td></tr>"
+        f"{'<br><b>' + e(report.divergences[a.project.id]) + '</b>' if report.divergences.get(a.project.id) else ''}"
+        f"{'<br><i>eligible: ' + e(a.eligibility) + '</i>' if a.eligibility else ''}</td></tr>"
         for a in pos.allocations
     )
     unallocated = "".join(
@@ -270,6 +276,10 @@ def allocation_html(report: BondReport) -> str:
         for i in report.impacts
         if i.whole.indicator == "ghg_avoided"
     ]
+    # The China grid factor counts CO2 only, the UK's CO2e: each figure keeps its own unit.
+    avoided_unit = " or ".join(
+        sorted({i.financed.unit for i in report.impacts if i.whole.indicator == "ghg_avoided"})
+    )
     by_category: dict[str, Decimal] = {}
     for a in pos.allocations:
         by_category[a.category] = by_category.get(a.category, Decimal(0)) + a.allocated.amount
@@ -293,11 +303,13 @@ table{{border-collapse:collapse;width:100%;margin:1em 0}}td,th{{border-bottom:1p
 {(pos.allocated + pos.unallocated).amount:,} {ccy} = proceeds.</p>
 <table><tr><th>unallocated, placed in</th><th class=n>{ccy}</th></tr>{unallocated}</table>
 <h2>Impact (pro rata to the share financed)</h2>
-{_bars("Annual GHG avoided attributable to the bond (tCO2e)", avoided, "tCO2e") if avoided else ""}
+{_bars(f"Annual GHG avoided attributable to the bond ({avoided_unit})", avoided, avoided_unit) if avoided else ""}
 <table><tr><th>project</th><th>year</th><th>indicator</th><th class=n>whole project</th>
 <th class=n>attributable to the bond</th><th>method and source</th></tr>{impact_rows}</table>
-<p>Figures rounded half-even (tCO2e and MWh to units, MW to 0.01). Avoided emissions are
-reported apart from financed emissions (PCAF Ch. 6).</p></body></html>
+<p>Figures rounded half-even (tCO2, tCO2e and MWh to units, MW to 0.01). GHG avoided is in
+tCO2 where the grid factor counts carbon dioxide only (China's MEE factors), in tCO2e where it
+counts every gas (the UK's). Avoided emissions are reported apart from financed emissions
+(PCAF Ch. 6).</p></body></html>
 """
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from corridor.green.classification import Sector, Tag, TagStatus
-from corridor.green.errors import UnknownBondError, UnknownProjectError
+from corridor.green.errors import ProjectTermsError, UnknownBondError, UnknownProjectError
 from corridor.green.model import Framework, GreenBond, ImpactFigure, Project, Side
 from corridor.green.taxonomy import TaxonomyId
 from corridor.money import Money
@@ -53,6 +53,8 @@ bond_projects = sa.Table(
     sa.Column("project_id", sa.String, primary_key=True),
     sa.Column("category", sa.String),
     sa.Column("selected_on", sa.String),
+    sa.Column("eligibility", sa.Text),
+    sa.Column("analyst", sa.String),
 )
 allocations = sa.Table(
     "green_allocations",
@@ -110,8 +112,17 @@ def _project_row(project: Project) -> dict[str, object]:
 
 
 def upsert_project(connection: Connection, project: Project) -> bool:
-    """Store a project; True when it is new (an existing one with the same id is kept)."""
-    if connection.execute(sa.select(projects.c.id).where(projects.c.id == project.id)).first():
+    """Store a project; True when it is new, False when stored already on the same terms.
+    Raises ProjectTermsError when its id is stored with other terms (nothing changes)."""
+    found = _stored_project(connection, project.id)
+    if found is not None:
+        stored, given = _project_row(found), _project_row(project)
+        changed = [k for k in given if given[k] != stored[k]]
+        if changed:
+            raise ProjectTermsError(
+                f"project {project.id} is registered with other terms"
+                f" ({', '.join(f'{k} {stored[k]!r}, not {given[k]!r}' for k in changed)})"
+            )
         return False
     connection.execute(projects.insert(), [_project_row(project)])
     return True
@@ -119,9 +130,16 @@ def upsert_project(connection: Connection, project: Project) -> bool:
 
 def project(connection: Connection, project_id: str) -> Project:
     """The stored project `project_id`; raises UnknownProjectError."""
+    found = _stored_project(connection, project_id)
+    if found is None:
+        raise UnknownProjectError(f"no green project {project_id!r}")
+    return found
+
+
+def _stored_project(connection: Connection, project_id: str) -> Project | None:
     row = connection.execute(sa.select(projects).where(projects.c.id == project_id)).first()
     if row is None:
-        raise UnknownProjectError(f"no green project {project_id!r}")
+        return None
     return Project(
         row.id,
         row.name,
@@ -196,37 +214,84 @@ def all_bonds(connection: Connection) -> list[GreenBond]:
     ]
 
 
-def select_project(
-    connection: Connection, bond_id: str, project_id: str, category: str, on: date
-) -> None:
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """A project made eligible for a bond's proceeds: under which category, and why."""
+
+    project_id: str
+    category: str
+    eligibility: str
+    analyst: str = ""
+
+
+def select_project(connection: Connection, bond_id: str, selection: Selection, on: date) -> None:
     """Record a project as eligible for the bond's proceeds (once)."""
-    exists = connection.execute(
-        sa.select(bond_projects.c.bond_id).where(
-            (bond_projects.c.bond_id == bond_id) & (bond_projects.c.project_id == project_id)
-        )
-    ).first()
-    if not exists:
+    if selected(connection, bond_id, selection.project_id) is None:
         connection.execute(
             bond_projects.insert(),
             [
                 {
                     "bond_id": bond_id,
-                    "project_id": project_id,
-                    "category": category,
+                    "project_id": selection.project_id,
+                    "category": selection.category,
                     "selected_on": on.isoformat(),
+                    "eligibility": selection.eligibility,
+                    "analyst": selection.analyst,
                 }
             ],
         )
 
 
-def selected_projects(connection: Connection, bond_id: str) -> list[tuple[str, str]]:
-    """(project id, ICMA category) of the bond's eligible projects, in order of selection."""
+def selected(connection: Connection, bond_id: str, project_id: str) -> Selection | None:
+    """The project's selection for the bond, if it was selected."""
+    row = connection.execute(
+        sa.select(bond_projects).where(
+            (bond_projects.c.bond_id == bond_id) & (bond_projects.c.project_id == project_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    return Selection(str(row.project_id), str(row.category), str(row.eligibility), str(row.analyst))
+
+
+def selected_projects(connection: Connection, bond_id: str) -> list[Selection]:
+    """The bond's eligible projects, in order of selection."""
     rows = connection.execute(
-        sa.select(bond_projects.c.project_id, bond_projects.c.category)
+        sa.select(bond_projects)
         .where(bond_projects.c.bond_id == bond_id)
         .order_by(bond_projects.c.selected_on, bond_projects.c.project_id)
     )
-    return [(str(r.project_id), str(r.category)) for r in rows]
+    return [
+        Selection(str(r.project_id), str(r.category), str(r.eligibility), str(r.analyst))
+        for r in rows
+    ]
+
+
+def all_projects(connection: Connection) -> list[Project]:
+    """Every registered project, by id."""
+    ids = connection.execute(sa.select(projects.c.id).order_by(projects.c.id)).scalars()
+    return [project(connection, str(i)) for i in ids]
+
+
+def bonds_financing(connection: Connection, project_id: str) -> list[str]:
+    """The ids of the bonds the project is an eligible project of."""
+    rows = connection.execute(
+        sa.select(bond_projects.c.bond_id)
+        .where(bond_projects.c.project_id == project_id)
+        .order_by(bond_projects.c.bond_id)
+    )
+    return [str(r.bond_id) for r in rows]
+
+
+def allocations_to(connection: Connection, project_id: str) -> list[tuple[int, int]]:
+    """(ledger transfer id, amount in minor units) of every allocation to the project,
+    from every bond."""
+    rows = connection.execute(
+        sa.select(allocations.c.transfer_id, allocations.c.amount).where(
+            (allocations.c.kind == "allocate") & (allocations.c.project_id == project_id)
+        )
+    )
+    return [(int(str(r.transfer_id), 16), int(r.amount)) for r in rows]
 
 
 def record_allocation(
@@ -299,6 +364,24 @@ def add_tags(connection: Connection, subject: str, tags: list[Tag]) -> None:
                 }
             ],
         )
+
+
+def record_tags(connection: Connection, subject: str, tags: list[Tag]) -> bool:
+    """Record tags as `add_tags` does, leaving out each taxonomy whose tag in force already
+    is the last one given for it (so a step repeated records nothing twice); True when any
+    tag was recorded."""
+    current = {t.taxonomy: t for t in current_tags(connection, subject).get(subject, [])}
+    by_taxonomy: dict[TaxonomyId, list[Tag]] = {}
+    for tag in tags:
+        by_taxonomy.setdefault(tag.taxonomy, []).append(tag)
+    wanted = [
+        tag
+        for taxonomy, given in by_taxonomy.items()
+        if current.get(taxonomy) != given[-1]
+        for tag in given
+    ]
+    add_tags(connection, subject, wanted)
+    return bool(wanted)
 
 
 def current_tags(connection: Connection, subject_prefix: str = "") -> dict[str, list[Tag]]:

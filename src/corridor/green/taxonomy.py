@@ -31,8 +31,10 @@ _FILES = {
     TaxonomyId.ICMA: "icma_gbp_2021.csv",
 }
 CN_2025_IN_FORCE = date(2025, 10, 1)
-"""From this day new green loans and bonds in China use the 2025 catalogue; loans approved
-and bonds outstanding or registered before keep the 2021 one."""
+"""From this day (the 2025 catalogue in force) a green loan or bond approved or registered
+uses the 2025 catalogue; one approved or registered before keeps the 2021 one. The notice
+(published 15 July 2025) keeps the old standard for loans and bonds approved before its
+publication; a loan approved between publication and this day is for an analyst's tag."""
 
 
 @dataclass(frozen=True, slots=True)

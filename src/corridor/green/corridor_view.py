@@ -1,0 +1,83 @@
+"""The corridor view: the green share of what the books hold and move, by side of the
+corridor (Luohu, Hong Kong, London), per currency and kind of business."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from sqlalchemy.engine import Engine
+
+from corridor.green import repository as repo
+from corridor.money import Money
+
+SIDES = {"GB": "london", "HK": "hong_kong", "CN": "luohu"}
+"""A payment's side: the country of its debtor agent's BIC (letters 5-6)."""
+SHARE_PLACES = Decimal("0.0001")
+
+
+@dataclass
+class CorridorView:
+    """Green shares by side of the corridor and kind of business, per currency."""
+
+    rows: list[dict[str, object]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def corridor_view(engine: Engine) -> CorridorView:
+    """Green-bond lending (allocations to projects, by the project's side), and settled
+    payments tagged green (by the debtor agent's side), from the books."""
+    view = CorridorView()
+    with engine.connect() as connection:
+        lent: dict[tuple[str, str], int] = defaultdict(int)
+        for bond in repo.all_bonds(connection):
+            for row in repo.journal(connection, bond.id):
+                if row["kind"] == "allocate":
+                    project = repo.project(connection, str(row["project_id"]))
+                    lent[(project.side.value, bond.proceeds.currency.code)] += int(row["amount"])  # type: ignore[call-overload]
+        for (side, ccy), units in sorted(lent.items()):
+            view.rows.append(
+                {
+                    "side": side,
+                    "business": "green-bond lending",
+                    "currency": ccy,
+                    "green": str(Money.from_minor_units(units, ccy).amount),
+                    "green_minor_units": units,
+                    "green_share": None,
+                }
+            )
+        tagged = repo.current_tags(connection, "payment:")
+        payments = connection.exec_driver_sql(
+            "SELECT uetr, debtor_agent, currency, instructed FROM payments WHERE status = 'settled'"
+        ).all()
+    paid: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for uetr, agent, ccy, instructed in payments:
+        side = SIDES.get(str(agent)[4:6], "other")
+        t = paid[(side, str(ccy))]
+        t[0] += Decimal(str(instructed))
+        if any(tag.green for tag in tagged.get(f"payment:{uetr}", [])):
+            t[1] += Decimal(str(instructed))
+    for (side, ccy), (total, green) in sorted(paid.items()):
+        share = (green / total).quantize(SHARE_PLACES, rounding=ROUND_HALF_EVEN) if total else None
+        view.rows.append(
+            {
+                "side": side,
+                "business": "payments",
+                "currency": ccy,
+                "total": str(total),
+                "green": str(green),
+                "green_share": None if share is None else str(share),
+            }
+        )
+    if lent:
+        view.notes.append(
+            "green-bond lending is green by construction (allocated proceeds of green bonds):"
+            " its amount is shown, not a share"
+        )
+    view.notes.append(
+        "payments: settled ones only (instructed amount; cancelled, rejected, returned, held"
+        " and queued payments are left out), green when tagged payment:UETR"
+    )
+    view.notes.append("fund holdings: the funds package is not built yet, so none are shown")
+    return view
