@@ -50,9 +50,12 @@ def _limit(problems: list[str]) -> tuple[str, ...]:
 
 
 def _hex(value: object) -> str:
-    """An id as it is stored (bytes on SQLite, uuid text on PostgreSQL), shown as hex."""
+    """An id as it is stored (bytes on SQLite, uuid text on PostgreSQL, or an int where
+    the connection was taught to load uuids as ints), shown as hex."""
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value).hex()
+    if isinstance(value, int):
+        return f"{value:032x}"
     return str(value).replace("-", "")
 
 
