@@ -26,6 +26,7 @@ from corridor.iso20022 import repository
 from corridor.iso20022.errors import Finding
 from corridor.iso20022.interbank import money_of
 from corridor.iso20022.reading import BLOCK, MAX_BYTES, local
+from corridor.money.amount import Money
 from corridor.payments import repository as payments_store
 from corridor.payments.repository import PaymentRecord
 from corridor.safe_xml import PROLOG_LIMIT, hardened_pull_parser, prolog_problem
@@ -361,7 +362,9 @@ def _entry(element: etree._Element, path: str, result: Reconciliation) -> Booked
 
 def expected_amounts(record: PaymentRecord, entry: BookedEntry) -> list[Decimal]:
     """The amounts a payment could book on an account in this entry's direction, the
-    likeliest first (debited or credited; returned amounts for a return)."""
+    likeliest first (debited or credited; returned amounts for a return), then each leg
+    of its ledger plan in the entry's currency: a statement from these books carries one
+    entry per leg, so a principal and the fee taken beside it are two entries."""
     info = record.settlement
     names = ["credited", "debited"] if entry.credit else ["debited", "credited"]
     amounts = []
@@ -376,6 +379,11 @@ def expected_amounts(record: PaymentRecord, entry: BookedEntry) -> list[Decimal]
             money = money_of(text)
             if money.currency.code == entry.currency:
                 known.append(money.amount)
+    for leg in info.get("plan", []):
+        if leg.get("currency") == entry.currency:
+            amount = Money.from_minor_units(int(leg["amount"]), entry.currency).amount
+            if amount not in known:
+                known.append(amount)
     return known
 
 
