@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from corridor.iso20022 import import_pain001
 from corridor.iso20022.catalogue import PAIN_001_10
 from corridor.iso20022.initiation import write_pain001
 from corridor.payments.engine import PaymentEngine
+from corridor.payments.payment import NOT_PROVIDED, new_uetr
 from iso20022.conftest import assert_schema_valid, demo_payments
 
 NOW = datetime.now(UTC)
@@ -65,6 +67,30 @@ def test_a_valid_file_becomes_payments_and_a_pain002(
     assert [f.reason for f in again.report.group_findings] == ["DU01"]
     assert _count(payments.engine, "payments") == 12
     assert_schema_valid(tmp_path / "again.xml")
+
+
+def test_transactions_without_an_end_to_end_id_are_each_a_payment(
+    tmp_path: Path, payments: PaymentEngine
+) -> None:
+    """Corporates write NOTPROVIDED when they give no end-to-end id: three such
+    transactions of one debtor in a file are three payments, and a second file with the
+    same again (new UETRs) is three more: another MsgId, so not the same file."""
+    first = demo_payments(1, seed=3)[0]
+    for n in (1, 2):
+        same = [replace(first, uetr=new_uetr(), end_to_end_id=NOT_PROVIDED) for _ in range(3)]
+        file = write_pain001(
+            same,
+            tmp_path / f"np-{n}.xml",
+            msg_id=f"NP-{n}",
+            initiating_party="Harrow Tea Importers Ltd",
+            created=NOW,
+            message=PAIN_001_10,
+        )
+        result = import_pain001(file, payments)
+        assert result.status == "accepted"
+        assert result.booked == 3
+        assert _count(payments.engine, "payments") == 3 * n
+        assert all(s != "RJCT" for s, _ in _statuses(result.status_report))
 
 
 def test_a_file_with_errors_books_nothing_unless_asked(

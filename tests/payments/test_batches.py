@@ -26,7 +26,7 @@ from corridor.payments.engine import Corridor, PaymentEngine
 from corridor.payments.fees import ChargeBearer
 from corridor.payments.invariants import check_payments
 from corridor.payments.lifecycle import PaymentStatus
-from corridor.payments.payment import Party, Payment, new_uetr
+from corridor.payments.payment import NOT_PROVIDED, Party, Payment, new_uetr
 from corridor.payments.reference import Client, Directory
 from corridor.payments.usage import limit_usage
 from corridor.store import make_engine, upgrade
@@ -153,6 +153,31 @@ def test_duplicates_in_a_batch_and_across_batches_are_one_payment(
     assert [a.record.payment.uetr for a in repeat] == [first.uetr, second.uetr]
     after = ledger.lookup_accounts([a.id for a in network.ledger_accounts()])
     assert before == after  # the repeat booked nothing
+
+
+def test_payments_without_an_end_to_end_id_are_each_their_own(
+    books: tuple[PaymentEngine, Ledger],
+) -> None:
+    """NOTPROVIDED names no instruction: the same payment without an end-to-end id twice
+    in one batch and again in the next is three payments; a repeat is known by its idempotency key
+    alone, and nothing else about it makes it one."""
+    payments, ledger = books
+    first, second = (replace(p, end_to_end_id=NOT_PROVIDED) for p in _mix(2, "np"))
+    twin = replace(first, uetr=new_uetr())  # same sending bank, no end-to-end id either
+    answers = payments.submit_batch([first, twin, second], idempotency_keys=[None, None, "np-2"])
+    assert [a.created for a in answers] == [True, True, True]
+    assert all(a.record.status is not S.REJECTED for a in answers)
+    later = payments.submit_batch([replace(first, uetr=new_uetr())])
+    assert later[0].created is True
+    assert later[0].record.status is not S.REJECTED
+    before = ledger.lookup_accounts([a.id for a in network.ledger_accounts()])
+    repeat = payments.submit_batch([replace(second, uetr=new_uetr())], idempotency_keys=["np-2"])
+    assert repeat[0].created is False
+    assert repeat[0].record.payment.uetr == second.uetr
+    assert ledger.lookup_accounts([a.id for a in network.ledger_accounts()]) == before
+    stored = {a.record.payment.uetr for a in [*answers, *later]}
+    assert len(stored) == 4
+    assert all(payments.get(u).payment.end_to_end_id == NOT_PROVIDED for u in stored)
 
 
 def test_the_quota_is_taken_in_the_batch_and_given_back_when_a_payment_stops_counting(

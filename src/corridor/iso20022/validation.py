@@ -26,7 +26,7 @@ from corridor.iso20022.pain001 import (
 )
 from corridor.iso20022.reading import MAX_BYTES, Stream
 from corridor.iso20022.rules import transfer_to_payment
-from corridor.payments.payment import Payment
+from corridor.payments.payment import NOT_PROVIDED, Payment
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +195,7 @@ def _transaction(
     if not findings:  # business rules only where the schema holds
         payment, findings = transfer_to_payment(transfer, today=today)
         key = (transfer.info.debtor_agent[:8], transfer.end_to_end_id)
-        if key in seen:
+        if key in seen and transfer.end_to_end_id != NOT_PROVIDED:
             findings.append(
                 Finding(
                     f"{transfer.path}/PmtId/EndToEndId",

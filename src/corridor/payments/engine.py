@@ -35,7 +35,7 @@ from corridor.ledger import CreateTransferResult
 from corridor.payments import repository
 from corridor.payments.intake import canonical, problems_of
 from corridor.payments.lifecycle import Lifecycle, LifecycleError, PaymentStatus
-from corridor.payments.payment import Payment
+from corridor.payments.payment import Payment, instruction_of
 from corridor.payments.pipeline import (
     Corridor,
     PaymentNotFoundError,
@@ -96,7 +96,8 @@ class PaymentEngine(Pipeline):
             if i in existing:
                 answers[i] = Submission(known[existing[i]], created=False)
                 continue
-            same = firsts.get((payment.debtor_agent, payment.end_to_end_id))
+            instruction = instruction_of(payment)
+            same = None if instruction is None else firsts.get(instruction)
             if same is None and key is not None:
                 same = firsts.get(key)
             if same is not None:
@@ -114,7 +115,8 @@ class PaymentEngine(Pipeline):
                 answers[i] = Submission(PaymentRecord(payment, life, {}, key, priority), False)
                 continue
             taken.add(payment.uetr)
-            firsts[(payment.debtor_agent, payment.end_to_end_id)] = i
+            if instruction is not None:
+                firsts[instruction] = i
             if key is not None:
                 firsts[key] = i
             life = Lifecycle.received(now, "api")
@@ -136,7 +138,8 @@ class PaymentEngine(Pipeline):
             if i in work:
                 answers[i] = Submission(work[i].now, created=True)
                 continue
-            first = firsts.get((payment.debtor_agent, payment.end_to_end_id))
+            instruction = instruction_of(payment)
+            first = None if instruction is None else firsts.get(instruction)
             if first is None and key is not None:
                 first = firsts.get(key)
             assert first is not None  # a duplicate of one taken in above

@@ -22,6 +22,9 @@ from corridor.money import Money, MoneyError, PrecisionLossError
 from corridor.payments.fees import ChargeBearer
 
 MAX_ID = 35  # ISO 20022 Max35Text: end-to-end and instruction ids
+# What ISO 20022 asks a debtor to write as EndToEndId when it gives none: every such
+# payment is its own, so it is never matched to another by (debtor agent, end-to-end id).
+NOT_PROVIDED = "NOTPROVIDED"
 MAX_NAME = 140  # Max140Text: party names and unstructured remittance
 MAX_INTERMEDIARIES = 3  # pacs.008 IntrmyAgt1..3
 _PURPOSE = re.compile(r"[A-Z]{4}")  # ExternalPurpose1Code
@@ -81,6 +84,14 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message} ({self.reason})"
+
+
+def instruction_of(payment: Payment) -> tuple[str, str] | None:
+    """The instruction a payment carries, (debtor agent, end-to-end id), by which the same
+    instruction sent twice is one payment; None when the debtor gave no end-to-end id."""
+    if payment.end_to_end_id == NOT_PROVIDED:
+        return None
+    return (payment.debtor_agent, payment.end_to_end_id)
 
 
 def new_uetr() -> str:

@@ -21,6 +21,7 @@ from corridor.money import Money, MoneyError
 from corridor.payments.lifecycle import Lifecycle, PaymentStatus, TrackerEvent
 from corridor.payments.payment import (
     Payment,
+    instruction_of,
     mainland_fx_purchase,
     payment_from_dict,
     payment_to_dict,
@@ -121,12 +122,15 @@ def existing_for(
     stored payment's UETR. An instruction the batch repeats is answered at every position
     it takes. A request sent again with its idempotency key gets the first answer, even a
     rejection; an instruction corrected after a rejection and sent again without one is a
-    new payment."""
+    new payment. An end-to-end id of NOTPROVIDED names no instruction: only its key can
+    make such a payment a repeat."""
     found: dict[int, str] = {}
     columns = payments_table.c
     by_instruction: dict[tuple[str, str], list[int]] = {}
     for i, p in enumerate(payments):
-        by_instruction.setdefault((p.debtor_agent, p.end_to_end_id), []).append(i)
+        instruction = instruction_of(p)
+        if instruction is not None:
+            by_instruction.setdefault(instruction, []).append(i)
     agents = sorted({agent for agent, _ in by_instruction})
     ids = sorted({e2e for _, e2e in by_instruction})
     for chunk in _chunks(ids):
