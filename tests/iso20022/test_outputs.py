@@ -3,19 +3,25 @@ reconciling with the ledger to the minor unit, and read back by the reconciliati
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from lxml import etree
+from sqlalchemy.engine import Engine
 
 from corridor.demo import network
 from corridor.iso20022.export import export_payment_messages, export_statement, payments_received_on
-from corridor.iso20022.interbank import interbank_legs
+from corridor.iso20022.interbank import credit_transfer, interbank_legs
 from corridor.iso20022.reconcile import StoreLookup, reconcile_file
 from corridor.iso20022.statements import account_day, resolve_account
-from corridor.payments.engine import PaymentEngine
+from corridor.ledger import Ledger
+from corridor.money import Money
+from corridor.payments.engine import Corridor, PaymentEngine
+from corridor.payments.fees import ChargeBearer
 from corridor.payments.lifecycle import PaymentStatus
+from corridor.payments.payment import Party, Payment, new_uetr
 from iso20022.conftest import assert_schema_valid, demo_payments
 
 S = PaymentStatus
@@ -108,3 +114,85 @@ def test_statements_reconcile_with_the_ledger(
     for kind in ("camt.053", "camt.054"):
         text = (tmp_path / f"{kind}-{path.name.split('-', 1)[1]}").read_text()
         assert etree.fromstring(text.encode()).tag.endswith("Document")
+
+
+# 09:00 in Beijing on Wednesday 28 October 2026: before every cut-off, so a payment settles
+# at once, at the ECB fixing of the 27th.
+BEIJING_MORNING = datetime(2026, 10, 28, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def morning_books(engine: Engine) -> Iterator[PaymentEngine]:
+    """The demo network on an empty store, its clock stopped at BEIJING_MORNING."""
+    with Ledger(engine) as ledger:
+        ledger.create_accounts(network.ledger_accounts())
+        ledger.create_transfers(network.opening_balances())
+        corridor = Corridor(network.directory(), network.fee_table(), network.fx_desk())
+        yield PaymentEngine(engine, ledger, corridor, clock=lambda: BEIJING_MORNING)
+
+
+@pytest.mark.parametrize(
+    ("bearer", "amounts", "charges"),
+    [
+        # The worked GBP 10,000.00 → CNY through Hong Kong of the payments tests: at
+        # 8.8509918956 it buys CNY 88,509.92 (DEBT, SHAR) or, Albion's GBP 15.00 taken
+        # first, 88,377.15 (CRED). Hong Kong deducts CNY 124.25 (or 124.19 of the less).
+        (ChargeBearer.DEBT, ["88509.92", "88509.92"], [[], []]),
+        (ChargeBearer.SHAR, ["88509.92", "88385.67"], [[], [("124.25", "CNY", "HARBOUR")]]),
+        (
+            ChargeBearer.CRED,
+            ["88377.15", "88252.96"],
+            [
+                [("15.00", "GBP", "ALBION")],
+                [("15.00", "GBP", "ALBION"), ("124.19", "CNY", "HARBOUR")],
+            ],
+        ),
+    ],
+)
+def test_each_pacs008_lists_the_charges_taken_out_of_its_amount(
+    morning_books: PaymentEngine,
+    bearer: ChargeBearer,
+    amounts: list[str],
+    charges: list[list[tuple[str, str, str]]],
+) -> None:
+    """A leg's ChrgsInf are the fees deducted before it reached the sender, each with the
+    bank that took it: what turns InstdAmt at XchgRate into IntrBkSttlmAmt. A fee billed
+    on top (DEBT, or the debtor's own bank under SHAR) never reduced the amount, so it is
+    not listed."""
+    albion = network.CLIENTS[network.ALBION][0]
+    luohu = network.CLIENTS[network.LUOHU][0]
+    payment = Payment(
+        uetr=new_uetr(),
+        end_to_end_id=f"E2E-{bearer.value}",
+        instruction_id="INSTR-1",
+        debtor=Party(albion.name, albion.accounts["GBP"], "GB"),
+        debtor_agent=network.ALBION,
+        creditor_agent=network.LUOHU,
+        creditor=Party(luohu.name, luohu.accounts["CNY"], "CN"),
+        instructed_amount=Money.of("10000.00", "GBP"),
+        settlement_currency="CNY",
+        charge_bearer=bearer,
+        requested_execution_date=date(2026, 10, 28),
+        purpose_code="GDDS",
+    )
+    record = morning_books.submit(payment).record
+    assert record.status is S.SETTLED
+    legs = interbank_legs(record)
+    assert [(leg.sender, leg.receiver) for leg in legs] == [
+        (network.ALBION, network.HARBOUR),
+        (network.HARBOUR, network.LUOHU),
+    ]
+    banks = {"ALBION": network.ALBION, "HARBOUR": network.HARBOUR}
+    for leg, amount, expected in zip(legs, amounts, charges, strict=True):
+        document = credit_transfer(record, leg, BEIJING_MORNING)
+        assert_schema_valid(document)
+        tx = document.find(".//{*}CdtTrfTxInf")
+        assert tx is not None
+        assert tx.findtext("{*}IntrBkSttlmAmt") == amount
+        assert tx.findtext("{*}InstdAmt") == "10000.00"
+        listed = []
+        for charge in tx.findall("{*}ChrgsInf"):
+            fee = charge.find("{*}Amt")
+            assert fee is not None
+            listed.append((fee.text, fee.get("Ccy"), charge.findtext("{*}Agt//{*}BICFI")))
+        assert listed == [(a, ccy, banks[bank]) for a, ccy, bank in expected]

@@ -120,8 +120,11 @@ def credit_transfer(record: PaymentRecord, leg: Leg, created: datetime) -> etree
     if fx:
         writer.sub(tx, "XchgRate", _rate(fx["customer_rate"]))
     writer.sub(tx, "ChrgBr", payment.charge_bearer.value)
+    # Only the fees taken out of the amount on the way here: IntrBkSttlmAmt is InstdAmt at
+    # the rate less these, so the receiver can check it. A fee billed to a party on top
+    # (DEBT, or a bank's own customer under SHAR) never reduced the amount.
     for fee in record.settlement.get("fees", []):
-        if fee["hop"] < leg.hop:
+        if fee["hop"] < leg.hop and fee.get("deducted", True):
             charges = writer.sub(tx, "ChrgsInf")
             writer.amount(charges, "Amt", money_of(fee["fee"]))
             writer.agent(charges, "Agt", fee["bank"])
