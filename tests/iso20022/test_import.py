@@ -143,6 +143,15 @@ def test_group_errors_refuse_even_with_accept_valid(
     assert result.status == "rejected"
     assert [f.reason for f in result.report.group_findings] == ["AM10"]
     assert _count(payments.engine, "payments") == 0
+    # The pain.002 echoes the figures the sender declared, the refused CtrlSum included.
+    assert result.status_report is not None
+    assert_schema_valid(result.status_report)
+    ns = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.002.001.11"}
+    group = etree.parse(str(result.status_report)).find(".//p:OrgnlGrpInfAndSts", ns)
+    assert group is not None
+    assert group.findtext("p:OrgnlNbOfTxs", namespaces=ns) == "3"
+    assert group.findtext("p:OrgnlCtrlSum", namespaces=ns) == "1.00"
+    assert group.findtext("p:GrpSts", namespaces=ns) == "RJCT"
 
 
 def test_an_interrupted_import_carries_on(tmp_path: Path, payments: PaymentEngine) -> None:

@@ -27,6 +27,8 @@ from corridor.iso20022.xmlwrite import Writer, datetime_text, message_id
 
 ADDITIONAL_INFO = 105  # Max105Text
 _BIC = re.compile(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?")
+_COUNT = re.compile(r"[0-9]{1,15}")  # Max15NumericText
+_DECIMAL = re.compile(r"[0-9]+(?:\.([0-9]+))?")  # what a CtrlSum may hold (never negative)
 _UETR = re.compile(r"[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}")
 
 
@@ -85,8 +87,14 @@ def write_status_report(
             writer.sub(original, "OrgnlMsgNmId", report.message_type or "pain.001")
             if header and _is_datetime(header.created):
                 writer.sub(original, "OrgnlCreDtTm", header.created)
-            writer.sub(original, "OrgnlNbOfTxs", str(report.transactions))
-            writer.sub(original, "OrgnlCtrlSum", f"{report.total:f}")
+            original.extend(
+                _original_figures(
+                    writer,
+                    header.nb_of_txs if header else "",
+                    header.ctrl_sum if header else "",
+                    report.transactions,
+                )
+            )
             writer.sub(original, "GrpSts", status)
             for finding in report.group_findings[:50]:
                 _reason(writer, original, finding.reason, f"{finding.path}: {finding.message}")
@@ -124,8 +132,7 @@ def _info_header(
 ) -> list[etree._Element]:
     elements = [
         writer.el("OrgnlPmtInfId", (summary.pmt_inf_id or "NOTPROVIDED")[:35]),
-        writer.el("OrgnlNbOfTxs", str(summary.count)),
-        writer.el("OrgnlCtrlSum", f"{summary.total:f}"),
+        *_original_figures(writer, summary.declared_count, summary.declared_sum, summary.count),
         writer.el("PmtInfSts", group_status(statuses.elements())),
     ]
     for code, count in sorted(statuses.items()):
@@ -134,6 +141,23 @@ def _info_header(
         writer.sub(per, "DtldSts", code)
         elements.append(per)
     return elements
+
+
+def _original_figures(writer: Writer, count: str, total: str, counted: int) -> list[etree._Element]:
+    """OrgnlNbOfTxs and OrgnlCtrlSum as the original declared them, so a sender whose
+    CtrlSum was refused sees the figure it sent. A count the schema would refuse is
+    replaced by the one counted; a sum not declared, or not a DecimalNumber, is left out
+    (inventing one would put words in the sender's mouth)."""
+    figures = [writer.el("OrgnlNbOfTxs", count if _COUNT.fullmatch(count) else str(counted))]
+    if _is_decimal_number(total):
+        figures.append(writer.el("OrgnlCtrlSum", total))
+    return figures
+
+
+def _is_decimal_number(text: str) -> bool:
+    """An ISO 20022 DecimalNumber: at most 18 digits, 17 of them after the point."""
+    match = _DECIMAL.fullmatch(text)
+    return bool(match) and len(text.replace(".", "")) <= 18 and len(match.group(1) or "") <= 17
 
 
 def _transaction(writer: Writer, tx: StoredTransaction) -> etree._Element:
