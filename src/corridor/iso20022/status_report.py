@@ -157,7 +157,9 @@ def _original_figures(writer: Writer, count: str, total: str, counted: int) -> l
 def _is_decimal_number(text: str) -> bool:
     """An ISO 20022 DecimalNumber: at most 18 digits, 17 of them after the point."""
     match = _DECIMAL.fullmatch(text)
-    return bool(match) and len(text.replace(".", "")) <= 18 and len(match.group(1) or "") <= 17
+    if match is None:
+        return False
+    return len(text.replace(".", "")) <= 18 and len(match.group(1) or "") <= 17
 
 
 def _transaction(writer: Writer, tx: StoredTransaction) -> etree._Element:
