@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from corridor.demo import network
 from corridor.iso20022.export import export_payment_messages, export_statement, payments_received_on
-from corridor.iso20022.interbank import credit_transfer, interbank_legs
+from corridor.iso20022.interbank import credit_transfer, interbank_legs, return_messages
 from corridor.iso20022.reconcile import StoreLookup, reconcile_file
 from corridor.iso20022.statements import account_day, resolve_account
 from corridor.ledger import Ledger
@@ -121,14 +121,44 @@ def test_statements_reconcile_with_the_ledger(
 BEIJING_MORNING = datetime(2026, 10, 28, 1, 0, tzinfo=UTC)
 
 
+class Clock:
+    """A clock the test moves."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 @pytest.fixture
 def morning_books(engine: Engine) -> Iterator[PaymentEngine]:
-    """The demo network on an empty store, its clock stopped at BEIJING_MORNING."""
+    """The demo network on an empty store, its clock at BEIJING_MORNING."""
     with Ledger(engine) as ledger:
         ledger.create_accounts(network.ledger_accounts())
         ledger.create_transfers(network.opening_balances())
         corridor = Corridor(network.directory(), network.fee_table(), network.fx_desk())
-        yield PaymentEngine(engine, ledger, corridor, clock=lambda: BEIJING_MORNING)
+        yield PaymentEngine(engine, ledger, corridor, clock=Clock(BEIJING_MORNING))
+
+
+def _to_luohu(bearer: ChargeBearer) -> Payment:
+    """The worked GBP 10,000.00 from an Albion client to a Luohu client, in CNY."""
+    albion = network.CLIENTS[network.ALBION][0]
+    luohu = network.CLIENTS[network.LUOHU][0]
+    return Payment(
+        uetr=new_uetr(),
+        end_to_end_id=f"E2E-{bearer.value}",
+        instruction_id="INSTR-1",
+        debtor=Party(albion.name, albion.accounts["GBP"], "GB"),
+        debtor_agent=network.ALBION,
+        creditor_agent=network.LUOHU,
+        creditor=Party(luohu.name, luohu.accounts["CNY"], "CN"),
+        instructed_amount=Money.of("10000.00", "GBP"),
+        settlement_currency="CNY",
+        charge_bearer=bearer,
+        requested_execution_date=date(2026, 10, 28),
+        purpose_code="GDDS",
+    )
 
 
 @pytest.mark.parametrize(
@@ -159,22 +189,7 @@ def test_each_pacs008_lists_the_charges_taken_out_of_its_amount(
     bank that took it: what turns InstdAmt at XchgRate into IntrBkSttlmAmt. A fee billed
     on top (DEBT, or the debtor's own bank under SHAR) never reduced the amount, so it is
     not listed."""
-    albion = network.CLIENTS[network.ALBION][0]
-    luohu = network.CLIENTS[network.LUOHU][0]
-    payment = Payment(
-        uetr=new_uetr(),
-        end_to_end_id=f"E2E-{bearer.value}",
-        instruction_id="INSTR-1",
-        debtor=Party(albion.name, albion.accounts["GBP"], "GB"),
-        debtor_agent=network.ALBION,
-        creditor_agent=network.LUOHU,
-        creditor=Party(luohu.name, luohu.accounts["CNY"], "CN"),
-        instructed_amount=Money.of("10000.00", "GBP"),
-        settlement_currency="CNY",
-        charge_bearer=bearer,
-        requested_execution_date=date(2026, 10, 28),
-        purpose_code="GDDS",
-    )
+    payment = _to_luohu(bearer)
     record = morning_books.submit(payment).record
     assert record.status is S.SETTLED
     legs = interbank_legs(record)
@@ -196,3 +211,20 @@ def test_each_pacs008_lists_the_charges_taken_out_of_its_amount(
             assert fee is not None
             listed.append((fee.text, fee.get("Ccy"), charge.findtext("{*}Agt//{*}BICFI")))
         assert listed == [(a, ccy, banks[bank]) for a, ccy, bank in expected]
+
+
+def test_a_return_is_dated_on_the_returning_banks_day(morning_books: PaymentEngine) -> None:
+    """Returned at 17:30 in London, it is 01:30 the next day in Hong Kong and Luohu: each
+    pacs.004 carries the date of the bank that sends it back."""
+    record = morning_books.submit(_to_luohu(ChargeBearer.SHAR)).record
+    assert record.status is S.SETTLED
+    morning_books.clock.now = datetime(2026, 10, 28, 17, 30, tzinfo=UTC)  # type: ignore[attr-defined]
+    returned = morning_books.return_payment(record.payment.uetr, reason="AC04")
+    messages = return_messages(returned, morning_books.clock.now)  # type: ignore[attr-defined]
+    dated = []
+    for document in messages:
+        assert_schema_valid(document)
+        tx = document.find(".//{*}TxInf")
+        assert tx is not None
+        dated.append((tx.findtext("{*}InstgAgt//{*}BICFI"), tx.findtext("{*}IntrBkSttlmDt")))
+    assert dated == [(network.LUOHU, "2026-10-29"), (network.HARBOUR, "2026-10-29")]

@@ -14,11 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from zoneinfo import ZoneInfo
 
 from lxml import etree
 
 from corridor.iso20022.catalogue import PACS_002, PACS_004, PACS_008
 from corridor.iso20022.errors import ExportError
+from corridor.iso20022.statements import ZONES
 from corridor.iso20022.xmlwrite import (
     Writer,
     date_text,
@@ -151,6 +153,13 @@ def credit_transfer(record: PaymentRecord, leg: Leg, created: datetime) -> etree
     return document
 
 
+def _bank_date(at: datetime, bic: str) -> date:
+    """The date it is at `at` where the bank `bic` keeps its books: a return settles on
+    the returning bank's day, which in Hong Kong or Luohu is a day ahead of London's
+    evening (a UTC date would put it on the day before)."""
+    return at.astimezone(ZoneInfo(ZONES.get(bic[4:6], "UTC"))).date()
+
+
 def _rate(text: str) -> str:
     """BaseOneRate: at most 10 fraction digits and 11 digits in all."""
     rate = Decimal(text)
@@ -232,7 +241,7 @@ def return_messages(record: PaymentRecord, created: datetime) -> list[etree._Ele
         if value_date:
             writer.sub(tx, "OrgnlIntrBkSttlmDt", date_text(value_date))
         writer.amount(tx, "RtrdIntrBkSttlmAmt", amount)
-        writer.sub(tx, "IntrBkSttlmDt", date_text(event.at.date()))
+        writer.sub(tx, "IntrBkSttlmDt", date_text(_bank_date(event.at, leg.receiver)))
         writer.agent(tx, "InstgAgt", leg.receiver)
         writer.agent(tx, "InstdAgt", leg.sender)
         reason = writer.sub(tx, "RtrRsnInf")
