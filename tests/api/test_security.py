@@ -120,6 +120,18 @@ def test_a_tampered_session_cookie_is_no_session(ops: World) -> None:
     assert ops.client.get("/api/payments").status_code == 401
 
 
+def test_a_page_refresh_after_the_session_ended_sends_the_whole_page_to_login(
+    ops: World,
+) -> None:
+    ops.client.cookies.clear()
+    tracker = "/payments/00000000-0000-4000-8000-000000000000"
+    refresh = ops.client.get(tracker, headers={"HX-Request": "true"}, follow_redirects=False)
+    # Not the login form swapped into the tracker: htmx navigates the page itself.
+    assert refresh.status_code == 204
+    assert refresh.headers["HX-Redirect"] == f"/login?next={tracker}"
+    assert refresh.content == b""
+
+
 def test_the_session_cookie_is_secure(ops: World) -> None:
     ops.client.cookies.clear()
     page = ops.client.get("/login")

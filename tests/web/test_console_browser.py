@@ -2,8 +2,10 @@
 
 Log in, create a payment, see it held by screening, release it with two different
 compliance officers, follow it on the tracker, upload a pain.001 with an error and see
-the error. Screenshots go under the test's tmp dir. The browser must be there: in CI
-(`CI=true`) a missing /usr/bin/chromium fails the test, it never skips.
+the error; with htmx, the payment search filtering as one types and an open tracker
+following a payment to settlement while others decide on it. Screenshots go under the
+test's tmp dir. The browser must be there: in CI (`CI=true`) a missing /usr/bin/chromium
+fails the test, it never skips, and so does a console installed without htmx.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx2 as httpx
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from corridor.demo import network
 from corridor.iso20022.initiation import write_pain001
@@ -40,15 +43,64 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The console on a seeded SQLite store, served on a local port."""
+def served_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    """The console on a seeded SQLite store, served on a local port; the users' API keys."""
     folder = tmp_path_factory.mktemp("console")
     engine = make_engine(f"sqlite:///{folder}/ops.db")
     upgrade(engine)
-    seed(engine)
+    keys = seed(engine)
     with served(engine) as url:
-        yield url
+        yield url, keys
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def site(served_world: tuple[str, dict[str, str]]) -> str:
+    """The console's base URL."""
+    return served_world[0]
+
+
+@pytest.fixture(scope="module")
+def api(served_world: tuple[str, dict[str, str]]) -> Iterator[Api]:
+    """The same server's HTTP API, to act as other users while a page stays open."""
+    url, keys = served_world
+    with httpx.Client(base_url=url, timeout=30) as client:
+        yield Api(client, keys)
+
+
+class Api:
+    """Calls to the API as a named seeded user."""
+
+    def __init__(self, client: httpx.Client, keys: dict[str, str]) -> None:
+        self.client = client
+        self.keys = keys
+
+    def call(self, method: str, path: str, user: str, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.keys[user]}", **kwargs.pop("headers", {})}
+        response = self.client.request(method, path, headers=headers, **kwargs)
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    def pay(self, e2e: str, currency: str, creditor: str | None = None) -> dict[str, Any]:
+        """A payment from an Albion client to a Harbour client in `currency` (GBP or HKD)."""
+        albion = network.CLIENTS[network.ALBION][0]
+        harbour = network.CLIENTS[network.HARBOUR][0]
+        body = {
+            "end_to_end_id": e2e,
+            "debtor": {"name": albion.name, "account": albion.accounts[currency], "country": "GB"},
+            "creditor": {
+                "name": creditor or harbour.name,
+                "account": harbour.accounts[currency],
+                "country": "HK",
+            },
+            "creditor_agent": network.HARBOUR,
+            "amount": "150.00",
+            "currency": currency,
+        }
+        made: dict[str, Any] = self.call(
+            "POST", "/api/payments", "operator@albion", json=body, headers={"Idempotency-Key": e2e}
+        )
+        return made
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +180,7 @@ def test_a_held_payment_released_by_two_officers_and_followed(
     log_in(page, site, "operator@albion")
     page.goto(f"{site}/payments")
     page.fill("input[name=uetr]", uetr)
-    page.click("text=Search")
+    page.click("text=Track")
     page.wait_for_url(f"**/payments/{uetr}")
     assert page.inner_text("#payment-status") == "settled"
     steps = page.locator("ol.timeline li").all_inner_texts()
@@ -180,4 +232,74 @@ def test_an_uploaded_pain001_with_an_error_shows_the_error(
     assert "1 error" in result
     assert "IBAN" in page.inner_text("table.findings")
     page.screenshot(path=str(tmp_path / "upload.png"), full_page=True)
+    page.close()
+
+
+def htmx_loaded(page: Any) -> bool:
+    """Whether the page runs htmx; in CI a console without it is a failed install."""
+    if page.evaluate("typeof window.htmx") == "object":
+        return True
+    if os.environ.get("CI") == "true":
+        pytest.fail("htmx is not loaded: the install needs npm (hatch_build.py)")
+    pytest.skip("the console was installed without htmx (no npm)")
+    return False
+
+
+def test_the_payment_search_filters_as_the_operator_types(
+    browser: Any, site: str, api: Api, tmp_path: Path
+) -> None:
+    api.pay("FILTER-GBP-1", "GBP")
+    api.pay("FILTER-HKD-1", "HKD")
+    page = browser.new_page()
+    log_in(page, site, "operator@albion")
+    page.goto(f"{site}/payments")
+    htmx_loaded(page)
+    assert page.locator("#results td.num:has-text('GBP')").count() >= 1
+    # A full page load would lose this; a swap of the results keeps it.
+    page.evaluate("window.keptAcrossSwaps = 1")
+    page.fill("#filters input[name=currency]", "HKD")
+    page.wait_for_url("**/payments?*currency=HKD*")
+    # Locator waits, not wait_for_function: the page's CSP rightly refuses eval.
+    expect(page.locator("#results td.num").filter(has_not_text="HKD")).to_have_count(0)
+    amounts = page.locator("#results td.num").all_inner_texts()
+    assert amounts
+    assert all(a.endswith("HKD") for a in amounts), amounts
+    assert page.evaluate("window.keptAcrossSwaps") == 1
+    page.screenshot(path=str(tmp_path / "filtered.png"), full_page=True)
+    # A filter nothing matches says so, still without a reload.
+    page.fill("#filters input[name=end_to_end_id]", "NO-SUCH-E2E")
+    expect(page.locator("#results")).to_contain_text("No payments match")
+    assert page.evaluate("window.keptAcrossSwaps") == 1
+    page.close()
+
+
+def test_an_open_tracker_follows_a_held_payment_to_settlement(
+    browser: Any, site: str, api: Api, tmp_path: Path
+) -> None:
+    # Not the name the first test cleared: its alias, in pinyin.
+    made = api.pay("FOLLOW-HELD-1", "HKD", creditor="Liang Jiahui")
+    assert made["status"] == "held"
+    page = browser.new_page()
+    log_in(page, site, "operator@albion")
+    page.goto(f"{site}/payments/{made['uetr']}")
+    htmx_loaded(page)
+    assert page.inner_text("#payment-status") == "held"
+    assert page.get_attribute("#tracking", "hx-trigger") is not None
+    page.evaluate("window.keptAcrossSwaps = 1")
+
+    # Two compliance officers decide while the operator's page stays open.
+    cases = api.call("GET", "/api/cases", "compliance@albion", params={"status": "open"})
+    case = next(c for c in cases if c["payment_ref"] == made["uetr"])
+    decision = {"decision": "false_positive", "reason": "different person: date of birth"}
+    url = f"/api/cases/{case['case_id']}/decisions"
+    assert api.call("POST", url, "compliance@albion", json=decision)["status"] == "proposed"
+    assert api.call("POST", url, "compliance2@albion", json=decision)["status"] == "released"
+
+    expect(page.locator("#payment-status")).to_have_text("settled", timeout=20_000)
+    assert page.evaluate("window.keptAcrossSwaps") == 1
+    steps = page.locator("ol.timeline li").all_inner_texts()
+    assert any("released by review" in s for s in steps), steps
+    # Settled: the page stops asking.
+    assert page.get_attribute("#tracking", "hx-trigger") is None
+    page.screenshot(path=str(tmp_path / "followed.png"), full_page=True)
     page.close()

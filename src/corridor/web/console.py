@@ -1,5 +1,10 @@
 """The operations console: server-rendered pages (Jinja2) over the API's service
-functions, plain forms and links, no script at all.
+functions, plain forms and links, made livelier by htmx where it is installed.
+
+htmx (from npm at install time, `hatch_build.py`) only enhances: the payment search
+updates its results as the user types and a tracker still in flight refreshes itself, but
+every page works the same without it, as plain forms and links. No inline script or style
+is used, so the page's Content-Security-Policy allows only the console's own files.
 
 Login checks the password (argon2id), is rate limited (`LoginThrottle`), and starts a
 session whose random token is the cookie (`Secure`, `HttpOnly`, `SameSite=Strict`);
@@ -31,6 +36,8 @@ from corridor.auth.users import check_password
 LOGIN_CSRF_COOKIE = "corridor_login_csrf"
 _HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(_HERE / "templates"))
+HTMX = (_HERE / "static" / "vendor" / "htmx.min.js").is_file()
+"""Whether the install put htmx in place (it needs npm); without it pages are plain."""
 
 
 def _grouped(amount: object) -> str:
@@ -103,6 +110,7 @@ def render(
             "nav": nav,
             "csrf_token": session.csrf_token if session is not None else "",
             "path": request.url.path,
+            "htmx": HTMX,
             **context,
         },
         status_code=status_code,
@@ -118,7 +126,12 @@ def install_console(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
 
     async def login_required(request: Request, _exc: Exception) -> Response:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        login = f"/login?next={request.url.path}"
+        if request.headers.get("HX-Request"):
+            # A refresh by htmx after the session ended: the whole page goes to the login,
+            # not the login form into a part of the page.
+            return Response(status_code=204, headers={"HX-Redirect": login})
+        return RedirectResponse(login, status_code=303)
 
     async def csrf_failed(request: Request, _exc: Exception) -> Response:
         return render(

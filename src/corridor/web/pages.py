@@ -26,7 +26,7 @@ from corridor.auth.approvals import ApprovalStatus
 from corridor.auth.permissions import Action
 from corridor.compliance.cases import CaseStatus
 from corridor.money import Money
-from corridor.payments.lifecycle import PaymentStatus
+from corridor.payments.lifecycle import FINAL, PaymentStatus
 from corridor.web.charts import Bar, bar_chart, status_strip
 from corridor.web.console import check_csrf, console_caller, problem_page, render
 
@@ -37,6 +37,8 @@ REFUSALS: tuple[type[Exception], ...] = (
     IdempotencyConflictError,
     UploadTooLargeError,
 )
+TRACKER_REFRESH_SECONDS = 5
+"""How often an open tracker of a payment still on its way asks for news (with htmx)."""
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -257,6 +259,9 @@ def tracker_page(request: Request, uetr: str) -> Response:
         caller,
         payment=view,
         cases=cases,
+        # Settled waits for a user's return, not for news: no need to keep asking.
+        live=record.lifecycle.status not in {*FINAL, PaymentStatus.SETTLED},
+        refresh_seconds=TRACKER_REFRESH_SECONDS,
         can_cancel=caller.may(Action.PAY)
         and record.lifecycle.can(PaymentStatus.CANCELLED)
         and view["debtor_agent"][:8] == caller.institution[:8],
