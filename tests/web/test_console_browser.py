@@ -303,3 +303,20 @@ def test_an_open_tracker_follows_a_held_payment_to_settlement(
     assert page.get_attribute("#tracking", "hx-trigger") is None
     page.screenshot(path=str(tmp_path / "followed.png"), full_page=True)
     page.close()
+
+
+def test_the_open_review_queue_shows_a_new_hold_without_a_reload(
+    browser: Any, site: str, api: Api, tmp_path: Path
+) -> None:
+    page = browser.new_page()
+    log_in(page, site, "compliance@albion")
+    page.goto(f"{site}/cases?status=open")
+    htmx_loaded(page)
+    page.evaluate("window.keptAcrossSwaps = 1")
+    made = api.pay("QUEUE-HELD-1", "GBP", creditor="梁家輝")
+    assert made["status"] == "held"
+    row = page.locator(f"#queue a[href='/payments/{made['uetr']}']")
+    expect(row).to_have_count(1, timeout=25_000)
+    assert page.evaluate("window.keptAcrossSwaps") == 1
+    page.screenshot(path=str(tmp_path / "queue.png"), full_page=True)
+    page.close()

@@ -39,6 +39,8 @@ REFUSALS: tuple[type[Exception], ...] = (
 )
 TRACKER_REFRESH_SECONDS = 5
 """How often an open tracker of a payment still on its way asks for news (with htmx)."""
+QUEUE_REFRESH_SECONDS = 10
+"""How often the open review queue asks for new holds (with htmx)."""
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -313,6 +315,7 @@ def cases_page(request: Request, status: Annotated[str, Query(max_length=16)] = 
         caller,
         cases=[case_view(c, r) for c, r in found],
         status=status,
+        refresh_seconds=QUEUE_REFRESH_SECONDS,
     )
 
 
