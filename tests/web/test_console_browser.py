@@ -270,6 +270,12 @@ def test_the_payment_search_filters_as_the_operator_types(
     page.fill("#filters input[name=end_to_end_id]", "NO-SUCH-E2E")
     expect(page.locator("#results")).to_contain_text("No payments match")
     assert page.evaluate("window.keptAcrossSwaps") == 1
+    # A status picked from the list filters too.
+    page.fill("#filters input[name=end_to_end_id]", "")
+    page.select_option("#filters select[name=status]", "held")
+    page.wait_for_url("**/payments?status=held*")
+    expect(page.locator("#results span.status").filter(has_not_text="held")).to_have_count(0)
+    assert page.evaluate("window.keptAcrossSwaps") == 1
     page.close()
 
 
