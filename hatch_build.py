@@ -36,11 +36,19 @@ class ConsoleAssetsHook(BuildHookInterface):  # type: ignore[misc,type-arg,unuse
             if npm is None:
                 print("warning: npm not found; the console is built without htmx", file=sys.stderr)
                 return
-            subprocess.run(  # noqa: S603 - npm from PATH, fixed arguments
-                [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
-                cwd=root,
-                check=True,
-            )
+            try:
+                subprocess.run(  # noqa: S603 - npm from PATH, fixed arguments
+                    [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+                    cwd=root,
+                    check=True,
+                )
+            except (OSError, subprocess.CalledProcessError) as exc:
+                # No registry (offline, a proxy): the console still works, without htmx.
+                print(
+                    f"warning: npm ci failed ({exc}); the console is built without htmx",
+                    file=sys.stderr,
+                )
+                return
             vendor.mkdir(parents=True, exist_ok=True)
             for package, paths in ASSETS.items():
                 for path in paths:

@@ -250,6 +250,7 @@ def test_the_payment_search_filters_as_the_operator_types(
 ) -> None:
     api.pay("FILTER-GBP-1", "GBP")
     api.pay("FILTER-HKD-1", "HKD")
+    assert api.pay("FILTER-HELD-1", "GBP", creditor="Jiahui LIANG")["status"] == "held"
     page = browser.new_page()
     log_in(page, site, "operator@albion")
     page.goto(f"{site}/payments")
@@ -272,9 +273,11 @@ def test_the_payment_search_filters_as_the_operator_types(
     assert page.evaluate("window.keptAcrossSwaps") == 1
     # A status picked from the list filters too.
     page.fill("#filters input[name=end_to_end_id]", "")
+    page.fill("#filters input[name=currency]", "")
     page.select_option("#filters select[name=status]", "held")
-    page.wait_for_url("**/payments?status=held*")
+    page.wait_for_url("**/payments?status=held&currency=&*")
     expect(page.locator("#results span.status").filter(has_not_text="held")).to_have_count(0)
+    expect(page.locator("#results td.num:has-text('GBP')")).not_to_have_count(0)
     assert page.evaluate("window.keptAcrossSwaps") == 1
     page.close()
 
@@ -282,7 +285,7 @@ def test_the_payment_search_filters_as_the_operator_types(
 def test_an_open_tracker_follows_a_held_payment_to_settlement(
     browser: Any, site: str, api: Api, tmp_path: Path
 ) -> None:
-    # Not the name the first test cleared: its alias, in pinyin.
+    # Each test holds its own name (the first test clears LEUNG Ka Fai): an alias, in pinyin.
     made = api.pay("FOLLOW-HELD-1", "HKD", creditor="Liang Jiahui")
     assert made["status"] == "held"
     page = browser.new_page()
