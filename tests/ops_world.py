@@ -21,6 +21,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from clocks import Clock
 from corridor.api.app import create_app
 from corridor.api.services import Operations
 from corridor.auth.keys import Scope, create_key
@@ -45,17 +46,8 @@ ROLES = {
     "readonly": Role.READ_ONLY,
 }
 PASSWORD = "correct horse battery"
-
-
-class Clock:
-    """The payments' time: a business day that moves on a second at each look."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
+SECOND = timedelta(seconds=1)
+"""The payments' time moves on a second at each look, as a busy day would."""
 
 
 @dataclass
@@ -148,7 +140,7 @@ def world(backend: str, name: str, tmp: str) -> Iterator[World]:
         engine = make_engine(url)
         upgrade(engine)
         keys = seed(engine)
-        app = create_app(engine, ops=Operations(engine, clock=Clock(BUSINESS_DAY)))
+        app = create_app(engine, ops=Operations(engine, clock=Clock(BUSINESS_DAY, tick=SECOND)))
         with TestClient(app, base_url="https://testserver") as client:
             yield World(engine, client, keys)
         engine.dispose()
@@ -160,7 +152,7 @@ def served(engine: Engine) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    app = create_app(engine, ops=Operations(engine, clock=Clock(BUSINESS_DAY)))
+    app = create_app(engine, ops=Operations(engine, clock=Clock(BUSINESS_DAY, tick=SECOND)))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

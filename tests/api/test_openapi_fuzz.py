@@ -21,10 +21,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from clocks import Clock
 from corridor.api.app import create_app
 from corridor.api.services import Operations
 from corridor.store import make_engine, upgrade
-from ops_world import BUSINESS_DAY, Clock, seed
+from ops_world import BUSINESS_DAY, SECOND, seed
 
 CHECKS = [
     not_a_server_error,
@@ -49,7 +50,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('fuzz')}/ops.db")
     upgrade(engine)
     keys = seed(engine)
-    app = create_app(engine, ops=Operations(engine, clock=Clock(BUSINESS_DAY)))
+    app = create_app(engine, ops=Operations(engine, clock=Clock(BUSINESS_DAY, tick=SECOND)))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
+from clocks import LedgerClock
 from corridor.ledger import (
     AMOUNT_MAX,
     BATCH_MAX,
@@ -245,24 +246,14 @@ CASES = [
 ]
 
 
-class FakeClock:
-    """A ledger clock that moves only when told to (nanoseconds)."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000 * 10**9
-
-    def __call__(self) -> int:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> FakeClock:
+def clock() -> LedgerClock:
     """The test's clock."""
-    return FakeClock()
+    return LedgerClock(1_800_000_000)
 
 
 @pytest.fixture
-def books(engine: object, clock: FakeClock) -> Ledger:
+def books(engine: object, clock: LedgerClock) -> Ledger:
     """The fixed accounts, with the client funded with GBP 100.00."""
     ledger = Ledger(engine, clock=clock)  # type: ignore[arg-type]
     assert ledger.create_accounts(ACCOUNTS) == [A.OK] * len(ACCOUNTS)
@@ -282,7 +273,7 @@ COVERED: set[CreateTransferResult] = {code for case in CASES for code in case.ex
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_transfer_result_codes(case: Case, books: Ledger, clock: FakeClock) -> None:
+def test_transfer_result_codes(case: Case, books: Ledger, clock: LedgerClock) -> None:
     """The batch earns exactly these codes; refused events leave the books as they were."""
     if case.before:
         assert books.create_transfers(case.before) == [T.OK] * len(case.before)
@@ -346,7 +337,7 @@ def test_hold_created_and_settled_in_one_batch(books: Ledger) -> None:
     assert (client.debits_pending, client.debits_posted) == (0, 30_00)
 
 
-def test_sweep_expires_lapsed_holds(books: Ledger, clock: FakeClock) -> None:
+def test_sweep_expires_lapsed_holds(books: Ledger, clock: LedgerClock) -> None:
     """The sweep releases holds past their timeout, and only those."""
     assert books.create_transfers([hold(1, timeout=60), hold(2, amount=10_00, timeout=3600)]) == [
         T.OK,
@@ -453,7 +444,7 @@ def test_account_transfers_page_newest_first(books: Ledger) -> None:
     assert books.get_account_transfers(777).transfers == []
 
 
-def test_balance_as_of_a_past_moment(engine: object, clock: FakeClock) -> None:
+def test_balance_as_of_a_past_moment(engine: object, clock: LedgerClock) -> None:
     """A history account answers what it held after each transfer; others answer None."""
     ledger = Ledger(engine, clock=clock)  # type: ignore[arg-type]
     ledger.create_accounts([Account(1, "HKD", 1, flags=AF.HISTORY), Account(2, "HKD", 1)])

@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import pytest
 from sqlalchemy.engine import Engine
 
+from clocks import LedgerClock
 from corridor.ledger import (
     Account,
     AccountFlags,
@@ -82,28 +83,14 @@ def assert_books_balance(ledger: Ledger, ids: list[int]) -> None:
         assert dp == cp, f"{currency}: pending debits {dp} != pending credits {cp}"
 
 
-class FakeClock:
-    """The ledger's clock, in nanoseconds since the epoch, moved only by the test."""
-
-    def __init__(self) -> None:
-        self.now = 1_750_000_000 * NS
-
-    def __call__(self) -> int:
-        return self.now
-
-    def advance(self, seconds: int) -> None:
-        """Let time pass."""
-        self.now += seconds * NS
-
-
 @pytest.fixture
-def clock() -> FakeClock:
+def clock() -> LedgerClock:
     """A clock the example moves by hand."""
-    return FakeClock()
+    return LedgerClock()
 
 
 @pytest.fixture
-def bank(engine: Engine, clock: FakeClock) -> Iterator[Ledger]:
+def bank(engine: Engine, clock: LedgerClock) -> Iterator[Ledger]:
     """The bank's ledger, on an empty database of the test's store, on the fake clock."""
     with Ledger(engine, clock=clock) as ledger:
         yield ledger
@@ -337,7 +324,7 @@ def test_a_card_hold_captured_for_less_releases_the_rest(bank: Ledger) -> None:
 
 
 def test_a_hold_that_times_out_is_swept_and_cannot_be_captured(
-    bank: Ledger, clock: FakeClock
+    bank: Ledger, clock: LedgerClock
 ) -> None:
     """A 7-day £200.00 hotel hold lapses, the sweep gives the money back, capture is refused."""
     open_card_books(bank, balance="500.00")

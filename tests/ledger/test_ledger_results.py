@@ -18,6 +18,7 @@ from typing import TypeVar
 import pytest
 from sqlalchemy.engine import Engine
 
+from clocks import LedgerClock
 from corridor.ledger import (
     AMOUNT_MAX,
     BATCH_MAX,
@@ -63,32 +64,14 @@ def shows(*codes: CreateAccountResult | CreateTransferResult) -> Callable[[F], F
     return mark
 
 
-class FakeClock:
-    """The ledger's clock, in nanoseconds since the epoch, moved only by the test."""
-
-    def __init__(self) -> None:
-        self.now = 1_750_000_000 * NS
-
-    def __call__(self) -> int:
-        return self.now
-
-    def advance(self, seconds: int = 0, nanoseconds: int = 0) -> None:
-        """Move the clock forward."""
-        self.now += seconds * NS + nanoseconds
-
-    def set(self, nanoseconds: int) -> None:
-        """Put the clock at an exact moment."""
-        self.now = nanoseconds
-
-
 @pytest.fixture
-def clock() -> FakeClock:
+def clock() -> LedgerClock:
     """A clock the test moves by hand."""
-    return FakeClock()
+    return LedgerClock()
 
 
 @pytest.fixture
-def books(engine: Engine, clock: FakeClock) -> Iterator[Ledger]:
+def books(engine: Engine, clock: LedgerClock) -> Iterator[Ledger]:
     """The ledger under test, on an empty database of the test's store, on the fake clock."""
     with Ledger(engine, clock=clock) as ledger:
         yield ledger
@@ -946,7 +929,7 @@ def _ids(batch: list[Transfer]) -> list[int]:
 @pytest.mark.parametrize(
     "case", [*[pytest.param(c, id=c.name) for c in TRANSFER_CASES], *RETRIED_POSTS]
 )
-def test_create_transfers_result(books: Ledger, clock: FakeClock, case: TransferCase) -> None:
+def test_create_transfers_result(books: Ledger, clock: LedgerClock, case: TransferCase) -> None:
     """Each transfer earns its code; the batch moves exactly `moves`, refusals move nothing."""
     open_chart(books)
     if case.before:
@@ -1058,7 +1041,7 @@ def test_a_post_inherits_the_holds_user_data(books: Ledger) -> None:
 
 
 @shows(T.OK, T.PENDING_TRANSFER_EXPIRED)
-def test_a_hold_lapses_exactly_at_its_timeout(books: Ledger, clock: FakeClock) -> None:
+def test_a_hold_lapses_exactly_at_its_timeout(books: Ledger, clock: LedgerClock) -> None:
     """A hold can be posted up to the last nanosecond before timestamp + timeout, not at it."""
     open_chart(books)
     assert books.create_transfers([hold(40, amount=10_00, timeout=90)]) == [T.OK]
@@ -1073,7 +1056,7 @@ def test_a_hold_lapses_exactly_at_its_timeout(books: Ledger, clock: FakeClock) -
     assert books.lookup_transfers([51]) == []
 
 
-def test_the_sweep_releases_lapsed_holds_only(books: Ledger, clock: FakeClock) -> None:
+def test_the_sweep_releases_lapsed_holds_only(books: Ledger, clock: LedgerClock) -> None:
     """`expire_pending_transfers` voids holds whose timeout has passed and no others."""
     open_chart(books)
     assert (
@@ -1110,7 +1093,9 @@ def test_the_sweep_releases_lapsed_holds_only(books: Ledger, clock: FakeClock) -
     assert balances(books, [CLIENT])[CLIENT] == (0, 30_00, 0, 100_00)
 
 
-def test_the_sweep_takes_at_most_limit_holds_oldest_first(books: Ledger, clock: FakeClock) -> None:
+def test_the_sweep_takes_at_most_limit_holds_oldest_first(
+    books: Ledger, clock: LedgerClock
+) -> None:
     """A sweep with a limit releases that many lapsed holds, the earliest to lapse first."""
     open_chart(books)
     assert books.create_transfers(
@@ -1124,7 +1109,7 @@ def test_the_sweep_takes_at_most_limit_holds_oldest_first(books: Ledger, clock: 
     assert books.expire_pending_transfers(limit=1) == 0
 
 
-def test_the_sweep_leaves_finished_holds_alone(books: Ledger, clock: FakeClock) -> None:
+def test_the_sweep_leaves_finished_holds_alone(books: Ledger, clock: LedgerClock) -> None:
     """Holds posted or voided before their timeout are not released again by the sweep."""
     open_chart(books)
     assert (
@@ -1289,7 +1274,7 @@ def test_an_unknown_or_idle_account_has_no_transfers(books: Ledger) -> None:
     assert books.get_account_transfers(FRESH_A).next_before is None
 
 
-def test_a_history_accounts_balance_as_of_past_moments(books: Ledger, clock: FakeClock) -> None:
+def test_a_history_accounts_balance_as_of_past_moments(books: Ledger, clock: LedgerClock) -> None:
     """A `history` account answers its balances as they stood after each transfer."""
     open_chart(books)
     saver = 30
@@ -1334,7 +1319,7 @@ def test_a_history_accounts_balance_as_of_past_moments(books: Ledger, clock: Fak
     )
 
 
-def test_a_history_account_keeps_the_sweep_of_its_hold(books: Ledger, clock: FakeClock) -> None:
+def test_a_history_account_keeps_the_sweep_of_its_hold(books: Ledger, clock: LedgerClock) -> None:
     """A lapsed hold's release is in the history of a `history` account."""
     open_chart(books)
     saver = 30

@@ -37,6 +37,7 @@ from hypothesis.stateful import (
 from ledger_reference import LINKED, SECOND, Reference
 from sqlalchemy.engine import Engine
 
+from clocks import LedgerClock
 from corridor.ledger import (
     Account,
     AccountFlags,
@@ -79,16 +80,6 @@ FUNDING = 25  # what each guarded account starts with
 linked_plan = st.sampled_from([False, False, False, True])
 
 
-class FakeClock:
-    """The ledger's clock (nanoseconds); it moves only when a rule says so."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000 * SECOND
-
-    def __call__(self) -> int:
-        return self.now
-
-
 def _linked(t: Transfer, link: bool) -> Transfer:
     flags = (t.flags & ~TF.LINKED) | (TF.LINKED if link else 0)
     return replace(t, flags=TF(flags))
@@ -97,7 +88,7 @@ def _linked(t: Transfer, link: bool) -> Transfer:
 class LedgerMachine(RuleBasedStateMachine):
     """The real ledger and the reference model, driven alike and compared at every step."""
 
-    fresh_ledger: ClassVar[Callable[[FakeClock], Ledger]]
+    fresh_ledger: ClassVar[Callable[[LedgerClock], Ledger]]
     """Set by the test: empties the store and opens a ledger on it with the given clock."""
 
     accounts = Bundle("accounts")
@@ -105,7 +96,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.clock = FakeClock()
+        self.clock = LedgerClock(1_800_000_000)
         self.ledger = self.fresh_ledger(self.clock)
         self.model = Reference()
         self.sent: list[Transfer] = []
@@ -393,7 +384,7 @@ class LedgerMachine(RuleBasedStateMachine):
 def test_ledger_agrees_with_the_reference(engine: Engine, reset: Callable[[Engine], None]) -> None:
     """Random operations leave the ledger and the reference model in the same state."""
 
-    def fresh_ledger(clock: FakeClock) -> Ledger:
+    def fresh_ledger(clock: LedgerClock) -> Ledger:
         reset(engine)
         return Ledger(engine, clock=clock)
 

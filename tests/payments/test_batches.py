@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
+from clocks import Clock
 from corridor.compliance.limits import ClientLimits
 from corridor.demo import network
 from corridor.demo.traffic import instruction_of
@@ -37,16 +38,6 @@ PERSON = network.CLIENTS[network.LUOHU][1]  # a mainland individual
 HARBOUR_CLIENT = network.CLIENTS[network.HARBOUR][0]
 ALBION_CLIENT = network.CLIENTS[network.ALBION][0]
 THREAD_CLIENT = network.CLIENTS[network.THREADNEEDLE][0]
-
-
-class Clock:
-    """A clock the test moves."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _books(engine: Engine, directory: Directory | None = None) -> tuple[PaymentEngine, Ledger]:

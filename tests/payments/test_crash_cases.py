@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.engine import Engine
 
+from clocks import Clock
 from corridor.demo import network
 from corridor.ledger import Ledger
 from corridor.ledger.invariants import check_ledger
@@ -36,16 +37,6 @@ ALBION_CNY = settlement(network.ALBION, "CNY")
 
 class Crash(RuntimeError):
     """What the injected failure raises."""
-
-
-class Clock:
-    """A clock the test moves."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
+from clocks import Clock
 from corridor.access.users import add_user
 from corridor.compliance.cases import decide_case, list_cases
 from corridor.compliance.lists import ListFormat, load_list
@@ -42,16 +43,6 @@ MORNING = datetime(2026, 10, 28, 9, 0, tzinfo=UTC)
 ALBION_CLIENT = network.CLIENTS[network.ALBION][0]
 THREAD_CLIENT = network.CLIENTS[network.THREADNEEDLE][0]
 LUOHU_CLIENT = network.CLIENTS[network.LUOHU][0]
-
-
-class Clock:
-    """A clock the test moves."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
