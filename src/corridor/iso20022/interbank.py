@@ -14,13 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 
 from corridor.iso20022.catalogue import PACS_002, PACS_004, PACS_008
 from corridor.iso20022.errors import ExportError
-from corridor.iso20022.statements import ZONES
+from corridor.iso20022.statements import bank_zone
 from corridor.iso20022.xmlwrite import (
     Writer,
     date_text,
@@ -157,7 +156,7 @@ def _bank_date(at: datetime, bic: str) -> date:
     """The date it is at `at` where the bank `bic` keeps its books: a return settles on
     the returning bank's day, which in Hong Kong or Luohu is a day ahead of London's
     evening (a UTC date would put it on the day before)."""
-    return at.astimezone(ZoneInfo(ZONES.get(bic[4:6], "UTC"))).date()
+    return at.astimezone(bank_zone(bic)).date()
 
 
 def _rate(text: str) -> str:

@@ -33,6 +33,11 @@ ZONES = {"GB": "Europe/London", "HK": "Asia/Hong_Kong", "CN": "Asia/Shanghai"}
 PAGE = 1000
 
 
+def bank_zone(bic: str) -> ZoneInfo:
+    """The time zone a bank keeps its books in, by its BIC's country (UTC elsewhere)."""
+    return ZoneInfo(ZONES.get(bic[4:6], "UTC"))
+
+
 class StatementMismatchError(RuntimeError):
     """A statement's balances are the ledger's: a history account's balance as of the
     day's bounds must equal what its transfers add up to."""
@@ -53,7 +58,7 @@ class StatementAccount:
     @property
     def zone(self) -> ZoneInfo:
         """The servicer's time zone."""
-        return ZoneInfo(ZONES.get(self.servicer_bic[4:6], "UTC"))
+        return bank_zone(self.servicer_bic)
 
 
 @dataclass(frozen=True, slots=True)
