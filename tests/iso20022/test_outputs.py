@@ -205,8 +205,8 @@ def test_each_pacs008_lists_the_charges_taken_out_of_its_amount(
 
 
 def test_a_return_is_dated_on_the_returning_banks_day(morning_books: PaymentEngine) -> None:
-    """Returned at 17:30 in London, it is 01:30 the next day in Hong Kong and Luohu: each
-    pacs.004 carries the date of the bank that sends it back."""
+    """Returned at 17:30 in London, it is 01:30 the next day in Beijing, before the CNY
+    cut-off: each pacs.004 carries that day, not the UTC date."""
     record = morning_books.submit(_to_luohu(ChargeBearer.SHAR)).record
     assert record.status is S.SETTLED
     london_evening = datetime(2026, 10, 28, 17, 30, tzinfo=UTC)
@@ -220,3 +220,28 @@ def test_a_return_is_dated_on_the_returning_banks_day(morning_books: PaymentEngi
         assert tx is not None
         dated.append((tx.findtext("{*}InstgAgt//{*}BICFI"), tx.findtext("{*}IntrBkSttlmDt")))
     assert dated == [(network.LUOHU, "2026-10-29"), (network.HARBOUR, "2026-10-29")]
+
+
+@pytest.mark.parametrize(
+    ("returned_at", "settles"),
+    [
+        # 16:59 in Beijing on Wednesday 28 October: before the CNY cut-off, that day.
+        (datetime(2026, 10, 28, 8, 59, tzinfo=UTC), "2026-10-28"),
+        # 17:00 in Beijing: the cut-off has passed, the next business day.
+        (datetime(2026, 10, 28, 9, 0, tzinfo=UTC), "2026-10-29"),
+        # Friday 30 October after the cut-off: Monday 2 November.
+        (datetime(2026, 10, 30, 10, 0, tzinfo=UTC), "2026-11-02"),
+    ],
+)
+def test_a_return_after_the_cut_off_settles_the_next_business_day(
+    morning_books: PaymentEngine, returned_at: datetime, settles: str
+) -> None:
+    """The ledger books a return at once; its interbank date rolls as a payment's does."""
+    record = morning_books.submit(_to_luohu(ChargeBearer.SHAR)).record
+    assert record.status is S.SETTLED
+    morning_books.clock = lambda: returned_at
+    returned = morning_books.return_payment(record.payment.uetr, reason="AC04")
+    assert returned.settlement["returned"]["value_date"] == settles
+    for document in return_messages(returned, returned_at):
+        assert_schema_valid(document)
+        assert document.findtext(".//{*}TxInf/{*}IntrBkSttlmDt") == settles

@@ -240,7 +240,10 @@ def return_messages(record: PaymentRecord, created: datetime) -> list[etree._Ele
         if value_date:
             writer.sub(tx, "OrgnlIntrBkSttlmDt", date_text(value_date))
         writer.amount(tx, "RtrdIntrBkSttlmAmt", amount)
-        writer.sub(tx, "IntrBkSttlmDt", date_text(_bank_date(event.at, leg.receiver)))
+        # The return's own value date (cut-off and business days, as the engine set it);
+        # a return stored before it was kept: the returning bank's day.
+        on = returned.get("value_date") or _bank_date(event.at, leg.receiver).isoformat()
+        writer.sub(tx, "IntrBkSttlmDt", on)
         writer.agent(tx, "InstgAgt", leg.receiver)
         writer.agent(tx, "InstdAgt", leg.sender)
         reason = writer.sub(tx, "RtrRsnInf")

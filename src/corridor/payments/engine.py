@@ -45,7 +45,7 @@ from corridor.payments.pipeline import (
     moved_on,
     settled_at,
 )
-from corridor.payments.planning import plan_of, return_legs
+from corridor.payments.planning import plan_of, return_legs, return_value_date
 from corridor.payments.repository import PaymentRecord
 from corridor.payments.settlement import finish, posted_chain
 
@@ -261,6 +261,9 @@ class PaymentEngine(Pipeline):
         if not record.lifecycle.can(S.RETURNED):
             raise LifecycleError(f"a {record.status} payment cannot be returned")
         legs, returned = return_legs(record)
+        on = return_value_date(record, self._now())
+        if on is not None:
+            returned = {**returned, "value_date": on}
         failed = self._apply([posted_chain(uetr, "return", legs)])[0]
         if failed is not None:
             raise LifecycleError(f"the return of {uetr} could not be booked: {failed}")

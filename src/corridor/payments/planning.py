@@ -290,6 +290,21 @@ def plan_of(record: PaymentRecord) -> Plan:
     )
 
 
+def return_value_date(record: PaymentRecord, at: datetime) -> str | None:
+    """The day a return received at `at` settles between the banks (its pacs.004's
+    IntrBkSttlmDt): the returned currency's cut-off in its own zone, then the next day
+    that is a business day at both ends, as for the payment. The ledger books the
+    return at once; only its interbank date rolls. None where the calendars do not
+    reach (the tracker then has no return value date)."""
+    plan = plan_of(record)
+    currency = [leg for leg in plan.legs if leg.code is not TransferCode.FEE][-1].currency
+    route = record.settlement["route"]
+    try:
+        return _value_date(at, currency, tuple(sorted({route[0][4:6], route[-1][4:6]}))).isoformat()
+    except CalendarError:
+        return None
+
+
 def return_legs(record: PaymentRecord) -> tuple[tuple[Leg, ...], dict[str, str]]:
     """What the creditor received, back along the route to the debtor."""
     plan = plan_of(record)
