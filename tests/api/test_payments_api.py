@@ -136,6 +136,12 @@ def test_the_creditor_bank_returns_and_the_debtor_bank_may_not(ops: World) -> No
     )
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "returned"
+    assert made["returned"] is None
+    back = done.json()["returned"]
+    assert back["from_creditor"].endswith("CNY")
+    assert back["to_debtor"].endswith("GBP")
+    # Returned on the business day it settled, before the CNY cut-off: that same day.
+    assert back["value_date"] == made["value_date"]
     twice = ops.client.post(
         f"/api/payments/{made['uetr']}/return",
         json={"reason": "AC04"},

@@ -10,8 +10,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from corridor.auth import audit
 from corridor.auth.users import get_user
 from corridor.checks import check_books
+from corridor.demo.network import ALBION
 from ops_world import PASSWORD, World
 
 
@@ -156,9 +158,15 @@ def test_login_is_rate_limited(ops: World) -> None:
 
 
 def test_an_edited_audit_row_is_detected(ops: World) -> None:
+    # Entries of its own, followed by one more, so the test needs no earlier test's.
+    edited = audit.record(
+        ops.engine, institution=ALBION, actor="admin@albion", action="test", target="edit me"
+    )
+    audit.record(ops.engine, institution=ALBION, actor="admin@albion", action="test", target="next")
     assert all(r.holds for r in check_books(ops.engine) if r.name == "audit_chain")
+    edit = sa.text("UPDATE audit_log SET actor = 'someone' WHERE seq = :seq")
     with pytest.raises(sa.exc.DatabaseError, match="append-only"), ops.engine.begin() as connection:
-        connection.execute(sa.text("UPDATE audit_log SET actor = 'someone' WHERE seq = 2"))
+        connection.execute(edit, {"seq": edited.seq})
     # An administrator with the power to lift the store's guard still cannot hide it.
     with ops.engine.begin() as connection:
         if ops.engine.dialect.name == "sqlite":
@@ -167,12 +175,12 @@ def test_an_edited_audit_row_is_detected(ops: World) -> None:
             connection.execute(
                 sa.text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
             )
-        connection.execute(sa.text("UPDATE audit_log SET actor = 'someone' WHERE seq = 2"))
+        assert connection.execute(edit, {"seq": edited.seq}).rowcount == 1
     (result,) = [r for r in check_books(ops.engine) if r.name == "audit_chain"]
     assert not result.holds
-    assert "entry 2 was changed" in result.problems[0]
+    assert f"entry {edited.seq} was changed" in result.problems[0]
     chain = ops.client.get("/api/audit/chain", headers=ops.auth("auditor@albion")).json()
-    assert chain["first_broken_seq"] == 2
+    assert chain["first_broken_seq"] == edited.seq
 
 
 def test_four_eyes_changes(ops: World) -> None:

@@ -103,6 +103,11 @@ class PaymentOut(BaseModel):
     debited: str | None
     credited: str | None
     value_date: str | None
+    returned: dict[str, str] | None = Field(
+        default=None,
+        description="For a returned payment: from_creditor, to_debtor, value_date (the"
+        " return's interbank settlement day) and, when converted back, rate and residue",
+    )
     events: list[EventOut]
     took_seconds: float | None = Field(description="Elapsed time, not money")
 

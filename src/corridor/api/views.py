@@ -67,6 +67,7 @@ def payment_view(record: PaymentRecord) -> dict[str, Any]:
         "debited": _text(tracker["debited"]),
         "credited": _text(tracker["credited"]),
         "value_date": tracker["value_date"],
+        "returned": tracker["returned"],
         "events": tracker["events"],
         "took_seconds": tracker["took_seconds"],
     }

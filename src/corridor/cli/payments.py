@@ -66,6 +66,12 @@ def track(
             f"Debited {view['debited']}; credited {view['credited']}"
             f"; value date {view['value_date']}"
         )
+    if view["returned"]:
+        back = view["returned"]
+        console.print(
+            f"Returned {back['from_creditor']} from the creditor, {back['to_debtor']} to the"
+            f" debtor; value date {back.get('value_date', 'not known')}"
+        )
     for alert in view["alerts"]:
         console.print(f"Alert ({alert['severity']}, {alert['rule']}): {alert['explanation']}")
     fees = Table(title="Fees by hop", title_justify="left")

@@ -31,6 +31,7 @@ def tracker_view(record: PaymentRecord) -> dict[str, Any]:
         "debited": settlement.get("debited"),
         "credited": settlement.get("credited"),
         "value_date": settlement.get("value_date"),
+        "returned": settlement.get("returned"),
         "usd_equivalent": settlement.get("usd_equivalent"),
         "alerts": settlement.get("alerts", []),
         "events": [
