@@ -261,7 +261,8 @@ class PaymentEngine(Pipeline):
         if not record.lifecycle.can(S.RETURNED):
             raise LifecycleError(f"a {record.status} payment cannot be returned")
         legs, returned = return_legs(record)
-        on = return_value_date(record, self._now())
+        # Every return leg carries what the creditor received, in its currency.
+        on = return_value_date(record.settlement["route"], legs[0].currency, self._now())
         if on is not None:
             returned = {**returned, "value_date": on}
         failed = self._apply([posted_chain(uetr, "return", legs)])[0]

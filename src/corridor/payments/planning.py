@@ -11,6 +11,7 @@ pays the settlement currency out, so a bank short of the currency cannot send it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, ROUND_UP, Decimal
 from functools import lru_cache
@@ -290,17 +291,15 @@ def plan_of(record: PaymentRecord) -> Plan:
     )
 
 
-def return_value_date(record: PaymentRecord, at: datetime) -> str | None:
-    """The day a return received at `at` settles between the banks (its pacs.004's
-    IntrBkSttlmDt): the returned currency's cut-off in its own zone, then the next day
-    that is a business day at both ends, as for the payment. The ledger books the
-    return at once; only its interbank date rolls. None where the calendars do not
-    reach (the tracker then has no return value date)."""
-    plan = plan_of(record)
-    currency = [leg for leg in plan.legs if leg.code is not TransferCode.FEE][-1].currency
-    route = record.settlement["route"]
+def return_value_date(route: Sequence[str], currency: str, at: datetime) -> str | None:
+    """The day a return in `currency` along `route` (BICs), received at `at`, settles
+    between the banks (its pacs.004's IntrBkSttlmDt): the currency's cut-off in its own
+    zone, then the next day that is a business day at both ends, as for the payment. The
+    ledger books the return at once; only its interbank date rolls. None where the
+    calendars do not reach (the tracker then has no return value date)."""
+    ends = tuple(sorted({route[0][4:6], route[-1][4:6]}))
     try:
-        return _value_date(at, currency, tuple(sorted({route[0][4:6], route[-1][4:6]}))).isoformat()
+        return _value_date(at, currency, ends).isoformat()
     except CalendarError:
         return None
 

@@ -2,8 +2,9 @@
 functions, plain forms and links, made livelier by htmx where it is installed.
 
 htmx (from npm at install time, `hatch_build.py`) only enhances: the payment search
-updates its results as the user types and a tracker still in flight refreshes itself, but
-every page works the same without it, as plain forms and links. No inline script or style
+updates its results as the user types, a tracker still in flight and the open review
+queue refresh themselves, but every page works the same without it, as plain forms and
+links. No inline script or style
 is used, so the page's Content-Security-Policy allows only the console's own files.
 
 Login checks the password (argon2id), is rate limited (`LoginThrottle`), and starts a

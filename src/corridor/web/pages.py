@@ -41,6 +41,8 @@ TRACKER_REFRESH_SECONDS = 5
 """How often an open tracker of a payment still on its way asks for news (with htmx)."""
 QUEUE_REFRESH_SECONDS = 10
 """How often the open review queue asks for new holds (with htmx)."""
+AT_REST = frozenset({*FINAL, PaymentStatus.SETTLED})
+"""A tracker stops asking for news here: settled waits for a user's return, not news."""
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -261,8 +263,7 @@ def tracker_page(request: Request, uetr: str) -> Response:
         caller,
         payment=view,
         cases=cases,
-        # Settled waits for a user's return, not for news: no need to keep asking.
-        live=record.lifecycle.status not in {*FINAL, PaymentStatus.SETTLED},
+        live=record.lifecycle.status not in AT_REST,
         refresh_seconds=TRACKER_REFRESH_SECONDS,
         can_cancel=caller.may(Action.PAY)
         and record.lifecycle.can(PaymentStatus.CANCELLED)
