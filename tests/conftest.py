@@ -24,6 +24,10 @@ ADMIN_URL = os.environ.get(
 )
 # Every table, children first: emptied between tests that share a PostgreSQL database.
 TABLES = (
+    "fund_orders",
+    "fund_navs",
+    "fund_share_classes",
+    "funds",
     "fx_quotes",
     "client_limit_usage",
     "green_impacts",

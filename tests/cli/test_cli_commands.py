@@ -58,7 +58,8 @@ def test_check_passes_on_an_empty_database(tmp_path: Path) -> None:
     """A new database has consistent books."""
     result = run(["check"], tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "all 14 invariants hold" in result.stdout  # ledger 9, payments 1, green 3, audit 1
+    # ledger 9, payments 1, green 3, funds 3, audit 1
+    assert "all 17 invariants hold" in result.stdout
 
 
 def test_demo_twice_then_check_then_tamper(tmp_path: Path) -> None:
