@@ -221,6 +221,33 @@ def _clients() -> dict[str, list[DemoClient]]:
 
 
 CLIENTS = _clients()
+FUND_CLIENTS = {
+    ALBION: [
+        DemoClient(
+            "ALBN-FUND-SIF",
+            "Albion Sustainable Infrastructure Fund",
+            False,
+            {"GBP": _gb_iban(ALBION, 9001), "USD": _gb_iban(ALBION, 9002)},
+        )
+    ],
+    HARBOUR: [
+        DemoClient(
+            "VHRB-FUND-ABF", "Victoria Harbour Asia Bond Fund", False, {"HKD": "004123900000001"}
+        )
+    ],
+    LUOHU: [
+        DemoClient("LUOH-FUND-CEF", "Luohu Clean Energy Fund", False, {"CNY": "622200000000009001"})
+    ],
+}
+"""The demo funds' share-class accounts at their depositaries (corridor.funds.demo): the
+banks' clients too, but the day's traffic neither pays them nor pays from them."""
+
+
+def _clients_of(bank: str) -> list[DemoClient]:
+    """A bank's clients that hold accounts with it: the traffic's, then the funds'."""
+    return CLIENTS[bank] + FUND_CLIENTS.get(bank, [])
+
+
 DAILY_LIMIT = Money.of(100_000, "USD")
 """The daily limit Albion and Threadneedle set their private clients (every payment
 counted by its USD equivalent, whatever its currency)."""
@@ -252,8 +279,8 @@ def directory() -> Directory:
         else:
             limit, kind = Money.of(OPENING[ccy], ccy), LimitKind.LIQUIDITY
         found.add_correspondent(Correspondent(servicer, owner, limit, kind))
-    for bank, clients in CLIENTS.items():
-        for client in clients:
+    for bank in CLIENTS:
+        for client in _clients_of(bank):
             accounts: list[ClientAccount] = []
             for code, identifier in client.accounts.items():
                 held = currency(code)
@@ -314,7 +341,7 @@ def ledger_accounts() -> list[Account]:
             for servicer, _owner, ccy in CREDIT_LINES
             if servicer == bic
         ]
-        for client in CLIENTS[bic]:
+        for client in _clients_of(bic):
             accounts += [
                 Account(
                     client_account(bic, ccy, identifier),

@@ -15,11 +15,13 @@ from corridor.checks import check_books
 from corridor.demo import network
 from corridor.demo.clock import DemoClock, business_date, first_day
 from corridor.demo.traffic import TrafficResult, run_traffic
+from corridor.funds.demo import FundsDemoResult, run_funds_demo
 from corridor.green.demo import GreenDemoResult, run_green_demo
 from corridor.iso20022.demo import write_day_outputs
 from corridor.ledger import CreateAccountResult, Ledger
 from corridor.ledger.invariants import InvariantResult
 from corridor.money import Money
+from corridor.payments.engine import PaymentEngine
 from corridor.reference_data.demo import DemoLogin, seed_demo_reference_data
 
 Progress = Callable[[str, int, int], None]
@@ -38,6 +40,7 @@ class DemoResult:
     files: list[Path] = field(default_factory=list)
     traffic: TrafficResult = field(default_factory=TrafficResult)
     green: GreenDemoResult | None = None
+    funds: FundsDemoResult | None = None
     logins: list[DemoLogin] = field(default_factory=list)
     """The demo users to log in to the console with."""
 
@@ -103,6 +106,8 @@ def run_demo(
         result.logins = seed_demo_reference_data(engine)
         result.traffic = run_traffic(engine, ledger, day, payments, progress, clock=clock)
         result.green = run_green_demo(engine, ledger, day, out)
+        desk = PaymentEngine(engine, ledger, network.demo_corridor(engine), clock=clock)
+        result.funds = run_funds_demo(engine, desk, day, on)
         result.balances = balances(ledger)
     result.invariants = check_books(engine)
     result.files = _write_reports(result, out)
