@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from sqlalchemy.engine import Engine
 
+from corridor.funds.valuation import funds_of, holdings
 from corridor.green import repository as repo
 from corridor.money import Money
 
@@ -26,8 +28,9 @@ class CorridorView:
 
 
 def corridor_view(engine: Engine) -> CorridorView:
-    """Green-bond lending (allocations to projects, by the project's side), and settled
-    payments tagged green (by the debtor agent's side), from the books."""
+    """Green-bond lending (allocations to projects, by the project's side), settled
+    payments tagged green (by the debtor agent's side) and fund holdings (by the
+    investor's side), from the books."""
     view = CorridorView()
     with engine.connect() as connection:
         lent: dict[tuple[str, str], int] = defaultdict(int)
@@ -79,5 +82,47 @@ def corridor_view(engine: Engine) -> CorridorView:
         "payments: settled ones only (instructed amount; cancelled, rejected, returned, held"
         " and queued payments are left out), green when tagged payment:UETR"
     )
-    view.notes.append("fund holdings: the funds package is not built yet, so none are shown")
+    _fund_holdings(engine, view)
     return view
+
+
+def _fund_holdings(engine: Engine, view: CorridorView) -> None:
+    """Fund holdings by the investor's side (their bank's country) and class currency:
+    each holding at its class's newest NAV, green for the share of the fund its own
+    disclosure reports taxonomy-aligned (look-through, as the EU GAR counts a fund)."""
+    with engine.connect() as connection:
+        held = holdings(connection, date.max)
+        classes = funds_of(connection)
+    totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    bases = set()
+    for holding in held:
+        if holding.value is None:
+            continue  # no NAV yet: nothing to value it at
+        _share_class, fund = classes[holding.isin]
+        units = holding.value.to_minor_units()
+        aligned = (Decimal(units) * fund.taxonomy_aligned).quantize(1, rounding=ROUND_HALF_EVEN)
+        t = totals[(SIDES.get(holding.investor_bic[4:6], "other"), holding.value.currency.code)]
+        t[0] += units
+        t[1] += int(aligned)
+        bases.add(f"{fund.name}: {fund.taxonomy_aligned} ({fund.aligned_basis})")
+    for (side, ccy), (total, green) in sorted(totals.items()):
+        share = (Decimal(green) / Decimal(total)).quantize(SHARE_PLACES, rounding=ROUND_HALF_EVEN)
+        view.rows.append(
+            {
+                "side": side,
+                "business": "fund holdings",
+                "currency": ccy,
+                "total": str(Money.from_minor_units(total, ccy).amount),
+                "green": str(Money.from_minor_units(green, ccy).amount),
+                "green_share": str(share) if total else None,
+            }
+        )
+    if totals:
+        view.notes.append(
+            "fund holdings: by the investor's bank's side, valued at each class's newest NAV"
+            " (ROUND_HALF_EVEN to the minor unit); green is the value times the share of the"
+            " fund its disclosure reports taxonomy-aligned, ROUND_HALF_EVEN"
+        )
+        view.notes += sorted(bases)
+    else:
+        view.notes.append("fund holdings: no dealt holdings in the unit register")
