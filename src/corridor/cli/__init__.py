@@ -16,12 +16,13 @@ from rich.console import Console
 from corridor.auth.passwords import PasswordPolicyError
 from corridor.auth.users import UserError
 from corridor.bench.screening import BenchDataError
-from corridor.cli import bench, check, demo, green, iso, lists, payments, screen, serve
+from corridor.cli import bench, check, demo, funds, green, iso, lists, payments, screen, serve
 from corridor.cli import cases as cases_cli
 from corridor.cli import users as users_cli
 from corridor.compliance import ListFormatError, NameInputError
 from corridor.compliance.cases import CaseError
 from corridor.compliance.payment_screening import PaymentInputError
+from corridor.funds.errors import FundsError
 from corridor.green.errors import GreenError
 from corridor.iso20022 import IsoError
 from corridor.ledger import BatchTooLargeError
@@ -47,6 +48,7 @@ app.add_typer(users_cli.app, name="users")
 app.add_typer(payments.app, name="payments")
 app.add_typer(iso.app, name="iso")
 app.add_typer(green.app, name="green")
+app.add_typer(funds.app, name="funds")
 app.command("serve")(serve.serve)
 
 USER_ERRORS = (
@@ -62,6 +64,7 @@ USER_ERRORS = (
     PaymentNotFoundError,
     IsoError,
     GreenError,
+    FundsError,
     PasswordPolicyError,
 )
 stderr = Console(stderr=True)

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
+from corridor.cli.funds import show_demo as show_funds
 from corridor.cli.green import show_demo
 from corridor.cli.serve_help import show_logins
 from corridor.demo import DemoResult, run_demo
@@ -104,6 +105,7 @@ def _show(console: Console, result: DemoResult) -> None:
     console.print(f"Invariants: {ok} of {held} hold (run [bold]corridor check[/] for the detail).")
     console.print("Reports: " + ", ".join(str(p) for p in result.files))
     show_demo(console, result.green)
+    show_funds(console, result.funds)
     show_logins(console, result)
 
 
