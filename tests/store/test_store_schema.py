@@ -51,7 +51,7 @@ def test_migrations_are_idempotent(engine: Engine) -> None:
     upgrade(engine)
     upgrade(engine)
     with engine.connect() as c:
-        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0010"
+        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0011"
 
 
 def test_the_database_refuses_a_non_positive_amount(books: dict[str, int], engine: Engine) -> None:
