@@ -12,7 +12,17 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy.engine import Engine
 
 from corridor.api import errors
-from corridor.api.routers import admin, audit, cases, directory, fx, iso, payments, reports
+from corridor.api.routers import (
+    admin,
+    audit,
+    cases,
+    directory,
+    funds,
+    fx,
+    iso,
+    payments,
+    reports,
+)
 from corridor.api.schemas import ErrorOut
 from corridor.api.services import (
     IdempotencyConflictError,
@@ -74,6 +84,7 @@ def create_app(engine: Engine, *, ops: Operations | None = None, console: bool =
         cases.router,
         audit.router,
         reports.router,
+        funds.router,
         admin.router,
     ):
         app.include_router(router, prefix="/api", responses=ERRORS)  # type: ignore[arg-type]

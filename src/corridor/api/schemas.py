@@ -380,3 +380,68 @@ class DashboardOut(BaseModel):
     volumes: list[dict[str, Any]]
     liquidity: list[dict[str, Any]]
     fx_rates: list[dict[str, Any]]
+
+
+class ShareClassOut(BaseModel):
+    """A fund's share class and its newest NAV per unit."""
+
+    isin: str
+    name: str
+    currency: str
+    unit_places: int
+    nav_places: int
+    nav_date: str | None
+    nav: str | None
+
+
+class FundOut(BaseModel):
+    """A fund of the corridor: where it is domiciled, who keeps it, its aligned share."""
+
+    fund_id: str
+    name: str
+    name_zh: str
+    domicile: str
+    structure: str
+    manager_bic: str
+    depositary_bic: str
+    taxonomy_aligned: str
+    aligned_basis: str
+    share_classes: list[ShareClassOut]
+
+
+class FundHoldingOut(BaseModel):
+    """An investor's units in a share class, valued at the class's NAV."""
+
+    isin: str
+    fund: str
+    share_class: str
+    investor: str
+    investor_bic: str
+    investor_account: str
+    units: str
+    nav_date: str | None
+    currency: str
+    value: str | None
+
+
+class FundOrderOut(BaseModel):
+    """A subscription or redemption, and what dealing made of it."""
+
+    order_id: str
+    kind: Literal["subscription", "redemption"]
+    status: Literal["placed", "dealt", "void"]
+    isin: str
+    investor: str
+    investor_bic: str
+    investor_account: str
+    placed_on: str
+    instructed: str | None
+    instructed_currency: str | None
+    nav_date: str | None
+    nav: str | None
+    units: str | None
+    amount: str | None
+    currency: str
+    residue: str
+    uetr: str
+    note: str

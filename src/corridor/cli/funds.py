@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -16,7 +15,7 @@ from corridor.funds.demo import FundsDemoResult
 from corridor.funds.errors import FundsError
 from corridor.funds.model import OrderStatus
 from corridor.funds.valuation import funds_of, holdings
-from corridor.money import Money
+from corridor.funds.views import holding_view, order_view
 from corridor.store import make_engine, upgrade
 
 app = typer.Typer(help="Investment funds: holdings and dealing orders.", no_args_is_help=True)
@@ -46,21 +45,7 @@ def holdings_command(
         held = holdings(connection, _day(as_of))
         classes = funds_of(connection)
     engine.dispose()
-    rows = [
-        {
-            "isin": h.isin,
-            "fund": classes[h.isin][1].name,
-            "share_class": classes[h.isin][0].name,
-            "investor": h.investor_name,
-            "investor_bic": h.investor_bic,
-            "investor_account": h.investor_account,
-            "units": str(h.units),
-            "nav_date": h.nav_date.isoformat() if h.nav_date else None,
-            "currency": classes[h.isin][0].currency,
-            "value": None if h.value is None else str(h.value.amount),
-        }
-        for h in held
-    ]
+    rows = [holding_view(h, classes) for h in held]
     if json_output:
         print(json.dumps({"holdings": rows}, ensure_ascii=False))
         return
@@ -99,31 +84,7 @@ def orders_command(
         found = register.orders(connection, status=wanted)
         classes = funds_of(connection)
     engine.dispose()
-    rows = []
-    for o in found:
-        share_class = classes[o.isin][0]
-        rows.append(
-            {
-                "order_id": o.order_id,
-                "kind": o.kind.value,
-                "status": o.status.value,
-                "isin": o.isin,
-                "investor": o.investor_name,
-                "placed_on": o.placed_on.isoformat(),
-                "instructed": None if o.instructed is None else str(o.instructed.amount),
-                "instructed_currency": None if o.instructed is None else o.instructed.currency.code,
-                "nav_date": o.nav_date.isoformat() if o.nav_date else None,
-                "nav": None if o.nav is None else str(o.nav),
-                "units": str(Decimal(o.units).scaleb(-share_class.unit_places))
-                if o.units
-                else None,
-                "amount": str(Money.from_minor_units(o.amount_minor, share_class.currency).amount),
-                "currency": share_class.currency,
-                "residue": f"{o.residue:f}",
-                "uetr": o.uetr,
-                "note": o.note,
-            }
-        )
+    rows = [order_view(o, classes) for o in found]
     if json_output:
         print(json.dumps({"orders": rows}, ensure_ascii=False))
         return
@@ -139,7 +100,7 @@ def orders_command(
             str(r["investor"]),
             f"{r['nav']} ({r['nav_date']})" if r["nav"] else "–",
             str(r["units"] or "–"),
-            f"{r['amount']} {r['currency']}" if r["status"] == "dealt" else "–",
+            f"{r['amount']} {r['currency']}" if r["amount"] else "–",
             str(r["uetr"]),
         )
     Console().print(table)

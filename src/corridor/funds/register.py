@@ -8,6 +8,7 @@ itself."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -310,15 +311,38 @@ def update_order(connection: Connection, order: Order) -> None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Visible:
+    """Which orders and holdings a reader may see: those of investors banking with
+    `investor_bic` (only `accounts` of them, when given), and every one in `isins` (the
+    classes of funds the reader keeps or manages)."""
+
+    investor_bic: str
+    accounts: tuple[str, ...] | None = None
+    isins: tuple[str, ...] = ()
+
+
+def _visible(visible: Visible | None) -> sa.ColumnElement[bool]:
+    c = orders_table.c
+    if visible is None:
+        return sa.true()
+    theirs = c.investor_bic == visible.investor_bic
+    if visible.accounts is not None:
+        theirs = sa.and_(theirs, c.investor_account.in_(visible.accounts))
+    return sa.or_(theirs, c.isin.in_(visible.isins)) if visible.isins else theirs
+
+
 def orders(
     connection: Connection,
     *,
     status: OrderStatus | None = None,
     isin: str | None = None,
+    visible: Visible | None = None,
 ) -> list[Order]:
-    """Orders in the order they were placed (by day, then id), optionally of one status or class."""
+    """Orders in the order they were placed (by day, then id), optionally of one status or
+    class, and only those `visible` to a reader when given."""
     c = orders_table.c
-    query = orders_table.select().order_by(c.placed_on, c.order_id)
+    query = orders_table.select().where(_visible(visible)).order_by(c.placed_on, c.order_id)
     if status is not None:
         query = query.where(c.status == status.value)
     if isin is not None:
@@ -348,15 +372,17 @@ def units_free(connection: Connection, isin: str, bic: str, account: str) -> int
 
 
 def unit_register(
-    connection: Connection, on: date = date.max
+    connection: Connection, on: date = date.max, visible: Visible | None = None
 ) -> list[tuple[str, str, str, str, int]]:
     """Every investor's units per class from the orders dealt at NAVs of `on` or before:
-    (ISIN, bank BIC, account, name, units), investors with none left out."""
+    (ISIN, bank BIC, account, name, units), investors with none left out; only those
+    `visible` to a reader when given."""
     c = orders_table.c
     units = sa.func.sum(_signed_units())
     rows = connection.execute(
         sa.select(c.isin, c.investor_bic, c.investor_account, sa.func.max(c.investor_name), units)
         .where(c.status == OrderStatus.DEALT.value, c.nav_date <= on.isoformat())
+        .where(_visible(visible))
         .group_by(c.isin, c.investor_bic, c.investor_account)
         .having(units != 0)
         .order_by(c.isin, c.investor_bic, c.investor_account)

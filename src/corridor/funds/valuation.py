@@ -13,13 +13,16 @@ from corridor.funds.dealing import value_of
 from corridor.funds.model import Fund, Holding, ShareClass
 
 
-def holdings(connection: Connection, on: date) -> list[Holding]:
+def holdings(
+    connection: Connection, on: date, visible: register.Visible | None = None
+) -> list[Holding]:
     """Every investor's units per class as of `on` (orders dealt at NAVs of `on` or
-    before), valued at the newest NAV on or before `on`, by ISIN then investor."""
+    before), valued at the newest NAV on or before `on`, by ISIN then investor; only those
+    `visible` to a reader when given."""
     classes = {c.isin: c for c in register.all_classes(connection)}
     navs = register.latest_navs(connection, on)
     found = []
-    for isin, bic, account, name, units in register.unit_register(connection, on):
+    for isin, bic, account, name, units in register.unit_register(connection, on, visible):
         share_class = classes[isin]
         priced = navs.get(isin)
         found.append(

@@ -61,7 +61,8 @@ def seed_demo_reference_data(engine: Engine) -> list[DemoLogin]:
     demo day keeps what the first one stored, and any four-eyes changes made since)."""
     if not has_reference_data(engine):
         directory = network.directory()
-        clients = [directory.client(c.client_id) for cs in network.CLIENTS.values() for c in cs]
+        everyone = [*network.CLIENTS.values(), *network.FUND_CLIENTS.values()]
+        clients = [directory.client(c.client_id) for cs in everyone for c in cs]
         individuals = [c.client_id for cs in network.CLIENTS.values() for c in cs if c.individual]
         save_corridor(
             engine,
