@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
+from decimal import Decimal
 from pathlib import Path
 
+from corridor.green.demo import run_green_demo
+from corridor.ledger import Ledger
+from corridor.store import make_engine, upgrade
 from corridor_cli import assert_one_line_error, run
 
 HEADER = "position_id,asset_class,currency,outstanding,evic,scope1,scope2,data_quality,revenue"
@@ -109,3 +114,30 @@ def test_a_malformed_date_option_is_one_line(tmp_path: Path) -> None:
         run(["green", "classify", "--technology", "wind", "--approved", "soon"], tmp_path),
         "--approved",
     )
+
+
+def test_report_of_the_demo_bond_writes_its_files(tmp_path: Path) -> None:
+    """The demo bond's first tranche booked, `corridor green report` writes the HTML, PDF
+    and CSVs; allocated + unallocated = proceeds, and each impact row's part attributable
+    to the bond is the project's figure times the share financed, to the unit."""
+    engine = make_engine(f"sqlite:///{tmp_path}/corridor.db")
+    upgrade(engine)
+    with Ledger(engine) as ledger:
+        run_green_demo(engine, ledger, 1, tmp_path / "demo")
+    engine.dispose()
+    result = run(["green", "report", "--bond", "ALBN-GB-2025-1", "--out", "r", "--json"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert Decimal(shown["allocated"]) + Decimal(shown["unallocated"]) == Decimal(shown["proceeds"])
+    assert Decimal(shown["allocated"]) == sum(Decimal(v) for v in shown["projects"].values()) > 0
+    files = {Path(f).name: Path(tmp_path / f) for f in shown["files"]}
+    stem = "green-bond-ALBN-GB-2025-1"
+    assert files[f"{stem}-report.pdf"].read_bytes().startswith(b"%PDF")
+    assert "<svg" in files[f"{stem}-report.html"].read_text(encoding="utf-8")
+    impact = files[f"{stem}-impact.csv"].read_text(encoding="utf-8")
+    rows = list(csv.DictReader(impact.splitlines()))
+    assert rows
+    for row in rows:
+        whole, share = Decimal(row["project_total"]), Decimal(row["share_financed"])
+        assert "E" not in row["project_total"]
+        assert abs(Decimal(row["attributable_to_bond"]) - whole * share) <= 1

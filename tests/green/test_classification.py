@@ -7,7 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from corridor.green.classification import Sector, TagStatus, analyst_tag, classify, divergence
+from corridor.green.classification import (
+    Sector,
+    TagStatus,
+    analyst_tag,
+    check_subject,
+    classify,
+    divergence,
+)
 from corridor.green.errors import ClassificationError, UnknownTaxonomyError
 from corridor.green.impact import pro_rata, renewable_impact
 from corridor.green.taxonomy import TaxonomyId, china_catalogue_for, taxonomy
@@ -59,3 +66,20 @@ def test_wind_impact_from_the_grid_factor() -> None:
     uk = renewable_impact(Decimal(100), Decimal("0.3"), "UK", 2025)[2]
     assert round(uk.value) == 54_413
     assert uk.unit == "tCO2e"
+
+
+def test_a_london_or_hong_kong_subject_gets_no_china_catalogue_tag() -> None:
+    solar = Sector("D35.11", "4416", "solar_pv")
+    for side in ("london", "hong_kong"):
+        tags = classify(solar, date(2026, 1, 5), side=side)
+        assert [t.taxonomy for t in tags] == [TaxonomyId.CGT, TaxonomyId.EU, TaxonomyId.ICMA]
+    luohu = classify(solar, date(2026, 1, 5), side="luohu")
+    assert luohu[0].taxonomy is TaxonomyId.CN_2025
+    assert len(luohu) == 4
+
+
+def test_a_subject_is_kind_and_id() -> None:
+    assert check_subject("fund:GB00BSIF0007") == "fund:GB00BSIF0007"
+    for bad in ("bogus", "project:", "account:1", ":x"):
+        with pytest.raises(ClassificationError, match="is not KIND:ID"):
+            check_subject(bad)

@@ -487,3 +487,27 @@ def test_results_do_not_depend_on_the_order_of_positions(rows: list[dict[str, st
     shuffled = list(rows)
     rng.shuffle(shuffled)
     assert portfolio(results(rows), "USD") == portfolio(results(shuffled), "USD")
+
+
+def test_physical_intensity_is_financed_emissions_over_financed_output() -> None:
+    """Two power producers: 10 % of A (5,000 t, 20,000 MWh) and 50 % of B (1,000 t,
+    10,000 MWh) finance 500 + 500 t and 2,000 + 5,000 MWh: 1,000 / 7,000 t per MWh. A
+    position with no output is left out, not counted as zero output."""
+    rows = [
+        {
+            "position_id": p,
+            "asset_class": "listed_equity",
+            "outstanding": o,
+            "evic": "100",
+            "scope1": e,
+            "physical_output": out,
+            "physical_unit": "MWh" if out else "",
+        }
+        for p, o, e, out in (
+            ("A", "10", "5000", "20000"),
+            ("B", "50", "1000", "10000"),
+            ("C", "20", "900", ""),
+        )
+    ]
+    totals = portfolio(results(rows), "USD")
+    assert totals.physical_intensity == {"MWh": pytest.approx(1000 / 7000)}

@@ -104,8 +104,9 @@ def _show(console: Console, result: DemoResult) -> None:
     ok = sum(i.holds for i in result.invariants)
     console.print(f"Invariants: {ok} of {held} hold (run [bold]corridor check[/] for the detail).")
     console.print("Reports: " + ", ".join(str(p) for p in result.files))
-    show_demo(console, result.green)
+    # The green bond's allocation and impact close the day's business; then how to log in.
     show_funds(console, result.funds)
+    show_demo(console, result.green)
     show_logins(console, result)
 
 

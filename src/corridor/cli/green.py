@@ -14,11 +14,18 @@ from rich.table import Table
 
 from corridor.green import bonds
 from corridor.green import repository as repo
-from corridor.green.classification import Sector, analyst_tag, classify, divergence
+from corridor.green.classification import (
+    Sector,
+    analyst_tag,
+    check_subject,
+    classify,
+    divergence,
+)
 from corridor.green.corridor_view import corridor_view
 from corridor.green.errors import OptionError
 from corridor.green.financed import financed_emissions
 from corridor.green.gar import green_asset_ratio
+from corridor.green.model import Side
 from corridor.green.reports import build, write
 from corridor.ledger import Ledger
 from corridor.store import make_engine, upgrade
@@ -147,7 +154,15 @@ def classify_command(
     subject: Annotated[
         str | None,
         typer.Option(
-            help="Record the tags for KIND:ID (project:ID, loan:ID, bond:ID, payment:UETR)."
+            help="Record the tags for KIND:ID (project:ID, loan:ID, bond:ID, payment:UETR,"
+            " fund:ISIN)."
+        ),
+    ] = None,
+    side: Annotated[
+        str | None,
+        typer.Option(
+            help="The side of the corridor: luohu, hong_kong or london (London and Hong Kong"
+            " subjects get no China catalogue tag)."
         ),
     ] = None,
     taxonomy: Annotated[
@@ -171,8 +186,11 @@ def classify_command(
         tags = [analyst_tag(taxonomy, activity, status, reason, analyst)]
     else:
         day = _day(approved, "--approved") or date.today()
-        tags = classify(Sector(nace, cn_industry, technology), day)
+        if side is not None and side not in {s.value for s in Side}:
+            raise OptionError(f"--side: {side!r} is not luohu, hong_kong or london")
+        tags = classify(Sector(nace, cn_industry, technology), day, side=side)
     if subject:
+        check_subject(subject)
         engine = make_engine()
         upgrade(engine)
         with engine.begin() as connection:

@@ -72,13 +72,34 @@ def _matches(rule: dict[str, str], sector: Sector) -> bool:
     return bool(by_code) and rule["technology"] == sector.technology
 
 
-def classify(sector: Sector, approved_on: date) -> list[Tag]:
+SUBJECT_KINDS = ("project", "loan", "bond", "payment", "fund")
+"""What can be classified: a subject is KIND:ID (e.g. project:LUOHU-SOLAR-01, payment:UETR)."""
+MAINLAND = "luohu"
+"""The side of the corridor whose financings the China catalogues apply to."""
+
+
+def check_subject(subject: str) -> str:
+    """The subject, if it is KIND:ID with a known kind and a non-empty id."""
+    kind, _, ident = subject.partition(":")
+    if kind not in SUBJECT_KINDS or not ident.strip():
+        raise ClassificationError(
+            f"subject: {subject!r} is not KIND:ID with KIND one of {', '.join(SUBJECT_KINDS)}"
+        )
+    return subject
+
+
+def classify(sector: Sector, approved_on: date, *, side: str | None = None) -> list[Tag]:
     """Tags under every taxonomy by the shipped rules. The China catalogue is the one in
     force on `approved_on`: the approval (or registration) of the loan or bond financing the
     subject, which the transition rule turns on (the other catalogue is left out: a
-    financing has one China standard)."""
-    china = china_catalogue_for(approved_on)
-    return rule_tags(sector, [china, TaxonomyId.CGT, TaxonomyId.EU, TaxonomyId.ICMA])
+    financing has one China standard). A subject on the London or Hong Kong side (`side`)
+    gets no China catalogue tag: the UK withdrew its own taxonomy in July 2025, so London
+    projects are judged under the EU Taxonomy, the CGT and ICMA's categories, and Hong Kong
+    ones likewise; with no side given, every taxonomy answers."""
+    others = [TaxonomyId.CGT, TaxonomyId.EU, TaxonomyId.ICMA]
+    if side is not None and side != MAINLAND:
+        return rule_tags(sector, others)
+    return rule_tags(sector, [china_catalogue_for(approved_on), *others])
 
 
 def rule_tags(sector: Sector, taxonomies: list[TaxonomyId]) -> list[Tag]:

@@ -131,7 +131,7 @@ def _set_up(engine: Engine, ledger: Ledger) -> None:
     for project, _category in PROJECTS:
         bonds.register_project(engine, project)
         # Classified for this bond: the China catalogue turns on the bond's registration.
-        tags = classify(project.sector, ISSUED)
+        tags = classify(project.sector, ISSUED, side=project.side.value)
         if project.sector.technology == "solar_pv":
             tags.append(
                 analyst_tag(

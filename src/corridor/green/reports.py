@@ -182,13 +182,18 @@ def impact_csv(report: BondReport) -> str:
                 line.year,
                 line.whole.indicator,
                 line.whole.unit,
-                line.whole.value,
+                _plain(line.whole.value),
                 f"{shares[line.project_id]:.6f}",
-                line.financed.value,
+                _plain(line.financed.value),
                 line.whole.method,
             ]
         )
     return out.getvalue()
+
+
+def _plain(value: Decimal) -> str:
+    """A figure without trailing zeros or an exponent: 13140.000 → '13140'."""
+    return f"{value.normalize():f}"
 
 
 def _bars(title: str, items: list[tuple[str, Decimal]], unit: str) -> str:

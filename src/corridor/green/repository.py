@@ -10,7 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from corridor.green.classification import Sector, Tag, TagStatus
+from corridor.green.classification import Sector, Tag, TagStatus, check_subject
 from corridor.green.errors import ProjectTermsError, UnknownBondError, UnknownProjectError
 from corridor.green.model import Framework, GreenBond, ImpactFigure, Project, Side
 from corridor.green.taxonomy import TaxonomyId
@@ -338,7 +338,9 @@ def journal(connection: Connection, bond_id: str | None = None) -> list[dict[str
 
 
 def add_tags(connection: Connection, subject: str, tags: list[Tag]) -> None:
-    """Record tags for a subject; each supersedes the subject's earlier tag in its taxonomy."""
+    """Record tags for a subject (KIND:ID); each supersedes the subject's earlier tag in
+    its taxonomy."""
+    check_subject(subject)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     for tag in tags:
         seq = connection.execute(
