@@ -63,8 +63,12 @@ def test_wind_impact_from_the_grid_factor() -> None:
     assert avoided.unit == "tCO2"  # the MEE factor counts CO2 only: not labelled as CO2e
     assert "CO2 only" in avoided.method
     assert pro_rata(avoided, Decimal("0.5")).value == 50_839  # 50,838.66, half-even to the tonne
-    uk = renewable_impact(Decimal(100), Decimal("0.3"), "UK", 2025)[2]
+    uk = renewable_impact(Decimal(100), Decimal("0.3"), "UK", 2024)[2]
     assert round(uk.value) == 54_413
+    # 2025's DESNZ factor (0.17700) for 2025: 262,800 MWh × 0.177 = 46,515.6 t
+    later = renewable_impact(Decimal(100), Decimal("0.3"), "UK", 2025)[2]
+    assert round(later.value) == 46_516
+    assert "2025" in later.method
     assert uk.unit == "tCO2e"
 
 

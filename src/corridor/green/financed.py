@@ -14,6 +14,7 @@ from corridor.green.errors import GreenError, InputProblem, PositionsFileError
 from corridor.green.pcaf import PortfolioResult, attribute, portfolio
 from corridor.green.positions import SHOWN as _SHOWN
 from corridor.green.positions import read_positions
+from corridor.green.real_estate import metered_scope2
 
 
 class ConversionError(GreenError):
@@ -74,6 +75,7 @@ def financed_emissions(
             sovereign.filter(pl.col("currency").is_in(list(missing_usd))).height
         )
         raise PositionsFileError(str(path), problems[:_SHOWN], total)
+    positions = metered_scope2(positions, day.year, str(path))
     results = attribute(positions, to_reporting, to_usd)
     return FinancedEmissions(
         results, portfolio(results, reporting_currency), shown | shown_usd, day

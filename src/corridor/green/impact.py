@@ -61,6 +61,11 @@ def grid_factor(grid: str, year: int) -> GridFactor:
     )
 
 
+def known_grids() -> set[str]:
+    """The grids data/grid_factors.csv has factors for."""
+    return {r["grid"] for r in read(GRID_FILE).rows}
+
+
 def renewable_impact(
     capacity_mw: Decimal, capacity_factor: Decimal, grid: str, year: int
 ) -> list[ImpactFigure]:

@@ -9,7 +9,7 @@ required  position_id, asset_class, currency, outstanding, scope1, scope2, data_
 optional  counterparty, sector, country, evic, market_cap, minority_interest, cash,
           total_equity, total_debt, total_assets, value_at_origination, gdp_ppp,
           scope1_incl_lulucf, scope3, data_quality_scope3, revenue, physical_output,
-          physical_unit, emissions_source, vintage
+          physical_unit, emissions_source, vintage, electricity_kwh, grid
 
 A position whose emissions cells (scope1, scope2, data_quality, scope3 and its score) are all
 empty is one without emissions data: it counts in the outstanding but is not covered (PCAF
@@ -24,6 +24,7 @@ from pathlib import Path
 import polars as pl
 
 from corridor.green.errors import InputProblem, PositionsFileError
+from corridor.green.impact import known_grids
 from corridor.money import is_currency
 from corridor.money.currency import currency as currency_of
 
@@ -52,7 +53,7 @@ REQUIRED = (
     "scope2",
     "data_quality",
 )
-TEXT = ("counterparty", "sector", "country", "physical_unit", "emissions_source")
+TEXT = ("counterparty", "sector", "country", "physical_unit", "emissions_source", "grid")
 AMOUNTS = (
     "evic",
     "market_cap",
@@ -78,6 +79,7 @@ NON_NEGATIVE = (
     "scope3",
     "revenue",
     "physical_output",
+    "electricity_kwh",
 )
 """Total equity may be negative (it then counts as 0), and so may a country's production
 emissions including LULUCF (a net sink); nothing else may."""
@@ -90,10 +92,13 @@ NUMBERS = (
     "scope2",
     "scope3",
     "physical_output",
+    "electricity_kwh",
 )
 SCORES = ("data_quality", "data_quality_scope3")
 EMISSIONS = ("scope1", "scope2", "data_quality")
-"""Given together, or all left empty for a position without emissions data."""
+"""Given together, or all left empty for a position without emissions data (a building's
+scope 2 may instead come from its metered electricity: `electricity_kwh` and `grid`)."""
+REAL_ESTATE = ("commercial_real_estate", "mortgage")
 OPTIONAL = (
     *TEXT,
     *AMOUNTS,
@@ -103,6 +108,7 @@ OPTIONAL = (
     "data_quality_scope3",
     "physical_output",
     "vintage",
+    "electricity_kwh",
 )
 COLUMNS = (*REQUIRED, *OPTIONAL)
 SHOWN = 20
@@ -195,17 +201,55 @@ def _checks(frame: pl.DataFrame) -> list[tuple[str, str, pl.Expr]]:
     # Emissions come whole (scope 1, scope 2 and their score) or not at all: a position
     # without emissions data is counted in the outstanding and left out of the coverage.
     with_emissions = pl.any_horizontal(
-        [_given(c) for c in (*EMISSIONS, "scope3", "data_quality_scope3", "scope1_incl_lulucf")]
+        [
+            _given(c)
+            for c in (
+                *EMISSIONS,
+                "scope3",
+                "data_quality_scope3",
+                "scope1_incl_lulucf",
+                "electricity_kwh",
+            )
+        ]
     )
+    metered = _given("electricity_kwh")
     for column in EMISSIONS:
+        lacking = with_emissions & ~_given(column)
+        if column == "scope2":  # a building's metered electricity gives its scope 2
+            lacking = lacking & ~metered
         checks.append(
             (
                 column,
                 "is empty: a position with emissions data gives scope1, scope2 and data_quality"
                 " (leave every emissions cell empty for a position without data)",
-                with_emissions & ~_given(column),
+                lacking,
             )
         )
+    grids = sorted(known_grids())
+    checks += [
+        (
+            "electricity_kwh",
+            "applies to real estate only (commercial_real_estate, mortgage): a building's"
+            " metered electricity, from which its scope 2 is computed",
+            metered & ~pl.col("asset_class").is_in(REAL_ESTATE),
+        ),
+        (
+            "electricity_kwh",
+            "give scope2 or the metered electricity it is computed from, not both",
+            metered & _given("scope2"),
+        ),
+        (
+            "grid",
+            "is empty: metered electricity names its grid (one of " + ", ".join(grids) + ")",
+            metered & ~_given("grid"),
+        ),
+        (
+            "grid",
+            "unknown grid {value} (one of " + ", ".join(grids) + ")",
+            _given("grid") & ~pl.col("grid").is_in(grids),
+        ),
+        ("grid", "is given without electricity_kwh", _given("grid") & ~metered),
+    ]
     checks.append(
         (
             "data_quality_scope3",
