@@ -8,10 +8,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 
 from corridor.fx import reference_rate
+from corridor.green.corridor_view import corridor_view
 from corridor.green.errors import PositionsFileError
 from corridor.green.gar import green_asset_ratio
+from corridor.store import make_engine, upgrade
 
 HEADER = "exposure_id,counterparty_type,currency,amount,aligned_amount"
 ON = date(2025, 6, 30)
@@ -108,3 +111,39 @@ def test_a_missing_column_and_an_empty_file(tmp_path: Path) -> None:
         green_asset_ratio(path)
     empty = green_asset_ratio(write(tmp_path))
     assert (empty.by_currency, empty.total) == ([], None)
+
+
+def test_loans_by_side_of_the_corridor_from_the_counterparty_country(tmp_path: Path) -> None:
+    """The covered exposures naming a country feed the corridor view by side: London
+    (GB) 1,000 + 500 covered with 250 aligned → 0.1667; the sovereign is left out as in
+    the GAR; a row without a country counts in the GAR only."""
+    path = tmp_path / "exposures.csv"
+    path.write_text(
+        HEADER
+        + ",country\n"
+        + "e1,non_financial_csrd,GBP,1000.00,250.00,GB\n"
+        + "e2,household,CNY,5000.00,1000.00,CN\n"
+        + "e3,sovereign,GBP,999.00,,GB\n"
+        + "e4,non_csrd_undertaking,GBP,500.00,,GB\n"
+        + "e5,non_financial_csrd,HKD,100.00,100.00,\n",
+        encoding="utf-8",
+    )
+    report = green_asset_ratio(path, on=ON)
+    assert report.by_country == [
+        ("CN", "CNY", Decimal("5000.00"), Decimal("1000.00")),
+        ("GB", "GBP", Decimal("1500.00"), Decimal("250.00")),
+    ]
+    rows = corridor_view(engine_of(tmp_path), report.by_country).rows
+    loans = {(r["side"], r["currency"]): r["green_share"] for r in rows if r["business"] == "loans"}
+    assert loans == {("london", "GBP"): "0.1667", ("luohu", "CNY"): "0.2000"}
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + ",country\ne1,household,GBP,1,1,gb\n", encoding="utf-8")
+    with pytest.raises(PositionsFileError, match="line 2, column country"):
+        green_asset_ratio(bad, on=ON)
+
+
+def engine_of(tmp_path: Path) -> Engine:
+    """An empty, migrated store: the view's other rows come from the books."""
+    engine = make_engine(f"sqlite:///{tmp_path}/corridor.db")
+    upgrade(engine)
+    return engine

@@ -306,7 +306,7 @@ def gar(
     report = green_asset_ratio(exposures, currency, day) if exposures else None
     engine = make_engine()
     upgrade(engine)
-    view = corridor_view(engine)
+    view = corridor_view(engine, report.by_country if report else ())
     engine.dispose()
     ratios = report.by_currency if report else []
     total = report.total if report else None

@@ -4,6 +4,7 @@ corridor (Luohu, Hong Kong, London), per currency and kind of business."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -27,10 +28,14 @@ class CorridorView:
     notes: list[str] = field(default_factory=list)
 
 
-def corridor_view(engine: Engine) -> CorridorView:
+def corridor_view(
+    engine: Engine, loans: Sequence[tuple[str, str, Decimal, Decimal]] = ()
+) -> CorridorView:
     """Green-bond lending (allocations to projects, by the project's side), settled
     payments tagged green (by the debtor agent's side) and fund holdings (by the
-    investor's side), from the books."""
+    investor's side), from the books; and, given `loans` (an exposures file's covered
+    exposures by counterparty country: country, currency, covered, aligned), the
+    taxonomy-aligned share of the loan book by the counterparty's side."""
     view = CorridorView()
     with engine.connect() as connection:
         lent: dict[tuple[str, str], int] = defaultdict(int)
@@ -83,7 +88,33 @@ def corridor_view(engine: Engine) -> CorridorView:
         " and queued payments are left out), green when tagged payment:UETR"
     )
     _fund_holdings(engine, view)
+    _loans(loans, view)
     return view
+
+
+def _loans(loans: Sequence[tuple[str, str, Decimal, Decimal]], view: CorridorView) -> None:
+    totals: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for country, ccy, covered, aligned in loans:
+        t = totals[(SIDES.get(country, "other"), ccy)]
+        t[0] += covered
+        t[1] += aligned
+    for (side, ccy), (total, green) in sorted(totals.items()):
+        share = (green / total).quantize(SHARE_PLACES, rounding=ROUND_HALF_EVEN) if total else None
+        view.rows.append(
+            {
+                "side": side,
+                "business": "loans",
+                "currency": ccy,
+                "total": str(total),
+                "green": str(green),
+                "green_share": None if share is None else str(share),
+            }
+        )
+    if totals:
+        view.notes.append(
+            "loans: the exposures file's covered exposures (GAR exclusions left out) that name"
+            " a counterparty country, by its side; green is the taxonomy-aligned amount"
+        )
 
 
 def _fund_holdings(engine: Engine, view: CorridorView) -> None:

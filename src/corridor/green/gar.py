@@ -58,6 +58,11 @@ DENOMINATOR_ONLY = {
     Counterparty.OTHER,
 }
 EXPOSURE_COLUMNS = ("exposure_id", "counterparty_type", "currency", "amount", "aligned_amount")
+OPTIONAL_COLUMNS = ("country",)
+"""The counterparty's country (ISO 3166 alpha-2): where given, the corridor view shows the
+green share of the covered exposures by side of the corridor."""
+Exposure = tuple[int, "Counterparty", str, Decimal, Decimal, str]
+"""(line, counterparty type, currency, amount, aligned amount, country or '')."""
 RATIO_PLACES = Decimal("0.0001")
 ROUNDING = ROUND_HALF_EVEN
 """The ratio is shown to four places and amounts converted to the reporting currency to its
@@ -86,11 +91,13 @@ class GarReport:
     rates: dict[str, str] = field(default_factory=dict)
     """'CNY/EUR' → the rate used with its fixing date (the audit trail of the total)."""
     as_of: date | None = None
+    by_country: list[tuple[str, str, Decimal, Decimal]] = field(default_factory=list)
+    """(counterparty country, currency, covered, aligned) of the rows that name a country."""
 
 
-def read_exposures(path: str | Path) -> list[tuple[int, Counterparty, str, Decimal, Decimal]]:
-    """(line, counterparty type, currency, amount, aligned amount) of each row of an
-    exposures CSV; raises PositionsFileError naming every problem by line and column."""
+def read_exposures(path: str | Path) -> list[Exposure]:
+    """(line, counterparty type, currency, amount, aligned amount, country) of each row of
+    an exposures CSV; raises PositionsFileError naming every problem by line and column."""
     shown = str(path)
     try:
         raw = pl.read_csv(path, infer_schema=False, raise_if_empty=True)
@@ -106,17 +113,19 @@ def read_exposures(path: str | Path) -> list[tuple[int, Counterparty, str, Decim
         for c in EXPOSURE_COLUMNS
         if c not in raw.columns
     ]
+    known = (*EXPOSURE_COLUMNS, *OPTIONAL_COLUMNS)
     problems += [
-        InputProblem(1, c, f"unknown column (the columns are {', '.join(EXPOSURE_COLUMNS)})")
+        InputProblem(1, c, f"unknown column (the columns are {', '.join(known)})")
         for c in raw.columns
-        if c not in EXPOSURE_COLUMNS
+        if c not in known
     ]
     if problems:
         raise PositionsFileError(shown, problems)
     rows = []
     seen: dict[str, int] = {}
     for line, row in enumerate(raw.iter_rows(named=True), start=2):
-        found = _exposure(line, {k: (v or "").strip() for k, v in row.items()}, seen)
+        cells = dict.fromkeys(OPTIONAL_COLUMNS, "") | {k: (v or "").strip() for k, v in row.items()}
+        found = _exposure(line, cells, seen)
         if isinstance(found, list):
             problems += found
         else:
@@ -128,7 +137,7 @@ def read_exposures(path: str | Path) -> list[tuple[int, Counterparty, str, Decim
 
 def _exposure(
     line: int, row: dict[str, str], seen: dict[str, int]
-) -> tuple[int, Counterparty, str, Decimal, Decimal] | list[InputProblem]:
+) -> Exposure | list[InputProblem]:
     """One row checked: the exposure, or its problems."""
     problems = []
     key = row["exposure_id"]
@@ -170,9 +179,16 @@ def _exposure(
                 " empty or 0",
             )
         )
+    country = row["country"]
+    if country and not re.fullmatch(r"[A-Z]{2}", country):
+        problems.append(
+            InputProblem(
+                line, "country", f"{country!r} is not an ISO 3166 alpha-2 code (GB, HK, CN…)"
+            )
+        )
     if problems or amount is None or aligned is None:
         return problems
-    return line, Counterparty(kind), code, amount, aligned
+    return line, Counterparty(kind), code, amount, aligned, country
 
 
 def _amount(
@@ -219,13 +235,18 @@ def green_asset_ratio(
     without a rate, is refused naming line and column; nothing is computed."""
     exposures = read_exposures(path)
     totals: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
-    for _line, kind, code, amount, aligned in exposures:
+    countries: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 2)
+    for _line, kind, code, amount, aligned, country in exposures:
         t = totals[code]
         if kind in EXCLUDED:
             t[2] += amount
             continue
         t[0] += amount
         t[1] += aligned
+        if country:
+            countries[(country, code)][0] += amount
+            countries[(country, code)][1] += aligned
+    by_country = [(c, k, v[0], v[1]) for (c, k), v in sorted(countries.items())]
     by_currency = [
         GreenAssetRatio(c, covered, aligned, excluded, _ratio(aligned, covered))
         for c, (covered, aligned, excluded) in sorted(totals.items())
@@ -248,7 +269,7 @@ def green_asset_ratio(
         excluded.quantize(minor, rounding=ROUNDING),
         _ratio(aligned, covered),
     )
-    return GarReport(by_currency, total, shown, day)
+    return GarReport(by_currency, total, shown, day, by_country)
 
 
 def _ratio(aligned: Decimal, covered: Decimal) -> Decimal | None:
@@ -256,7 +277,7 @@ def _ratio(aligned: Decimal, covered: Decimal) -> Decimal | None:
 
 
 def _rates(
-    exposures: list[tuple[int, Counterparty, str, Decimal, Decimal]],
+    exposures: list[Exposure],
     quote: str,
     day: date,
     source: EcbRates,
