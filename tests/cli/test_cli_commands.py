@@ -69,10 +69,21 @@ def test_demo_twice_then_check_then_tamper(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert "Set up a new corridor" in first.stdout
     assert "Booked business day 1" in first.stdout
+    # The day's business ends with the green bond's allocation and impact, then how to
+    # log in to the console.
+    out = first.stdout
+    funds, bond = out.index("Funds: "), out.index("Green bond reports: ")
+    assert funds < out.index("Green bond ALBN-GB-2025-1") < bond < out.index("corridor serve")
     day_one = json.loads((tmp_path / "corridor-demo" / "day-1-summary.json").read_text())
     second = run(["demo", "--payments", "1500"], tmp_path)
     assert second.returncode == 0, second.stderr
     assert "continuing with business day 2" in second.stdout
+    # Day 1's cross-border subscriptions settled on day 2 and were dealt at its NAVs.
+    orders = json.loads(run(["funds", "orders", "--status", "dealt", "--json"], tmp_path).stdout)
+    dealt = {o["order_id"] for o in orders["orders"]}
+    assert {"D1-SUB-2", "D1-SUB-3", "D2-RED-1"} <= dealt
+    held = json.loads(run(["funds", "holdings", "--json"], tmp_path).stdout)["holdings"]
+    assert all(h["value"] for h in held)
     summary = json.loads((tmp_path / "corridor-demo" / "day-2-summary.json").read_text())
     assert summary["continued"] is True
     assert summary["date"] > day_one["date"]
