@@ -21,8 +21,12 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from corridor.demo import network
+from corridor.funds.dealing import FundDesk, publish_nav, register_fund
+from corridor.funds.demo import FUNDS
 from corridor.iso20022.initiation import write_pain001
+from corridor.ledger import Ledger
 from corridor.money import Money
+from corridor.payments.engine import Corridor, PaymentEngine
 from corridor.payments.fees import ChargeBearer
 from corridor.payments.payment import Party, Payment, new_uetr
 from corridor.store import make_engine, upgrade
@@ -43,27 +47,31 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def served_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
-    """The console on a seeded SQLite store, served on a local port; the users' API keys."""
+def served_world(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, dict[str, str], str]]:
+    """The console on a seeded SQLite store, served on a local port; the users' API keys
+    and the store's URL."""
     folder = tmp_path_factory.mktemp("console")
-    engine = make_engine(f"sqlite:///{folder}/ops.db")
+    store = f"sqlite:///{folder}/ops.db"
+    engine = make_engine(store)
     upgrade(engine)
     keys = seed(engine)
     with served(engine) as url:
-        yield url, keys
+        yield url, keys, store
     engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def site(served_world: tuple[str, dict[str, str]]) -> str:
+def site(served_world: tuple[str, dict[str, str], str]) -> str:
     """The console's base URL."""
     return served_world[0]
 
 
 @pytest.fixture(scope="module")
-def api(served_world: tuple[str, dict[str, str]]) -> Iterator[Api]:
+def api(served_world: tuple[str, dict[str, str], str]) -> Iterator[Api]:
     """The same server's HTTP API, to act as other users while a page stays open."""
-    url, keys = served_world
+    url, keys, _store = served_world
     with httpx.Client(base_url=url, timeout=30) as client:
         yield Api(client, keys)
 
@@ -328,4 +336,47 @@ def test_the_open_review_queue_shows_a_new_hold_without_a_reload(
     expect(row).to_have_count(1, timeout=25_000)
     assert page.evaluate("window.keptAcrossSwaps") == 1
     page.screenshot(path=str(tmp_path / "queue.png"), full_page=True)
+    page.close()
+
+
+def test_the_funds_page_shows_the_register_a_depositary_keeps(
+    browser: Any, site: str, served_world: tuple[str, dict[str, str], str], tmp_path: Path
+) -> None:
+    """Two subscriptions into Albion's fund dealt at NAV: Albion's operator sees the fund,
+    both holdings (a Threadneedle investor's too: Albion keeps the fund), a chart, and the
+    orders linked to their payments; Luohu's operator sees the fund but no holding."""
+    engine = make_engine(served_world[2])
+    fund, classes = FUNDS[0]
+    wen_li = network.CLIENTS[network.ALBION][1]
+    fenchurch = network.CLIENTS[network.THREADNEEDLE][0]
+    with Ledger(engine) as ledger:
+        corridor = Corridor(network.directory(), network.fee_table(), network.fx_desk())
+        desk = FundDesk(engine, PaymentEngine(engine, ledger, corridor, clock=lambda: BUSINESS_DAY))
+        for f, cs in FUNDS:
+            register_fund(engine, f, cs)
+        publish_nav(engine, classes[0].isin, BUSINESS_DAY.date(), "1.8734")
+        for n, client in enumerate((wen_li, fenchurch)):
+            desk.subscribe(
+                f"WEB-S{n}",
+                classes[0].isin,
+                client.accounts["GBP"],
+                Money.of("800.00", "GBP"),
+                BUSINESS_DAY.date(),
+            )
+        assert len(desk.deal(BUSINESS_DAY.date()).dealt) == 2
+    engine.dispose()
+    page = browser.new_page()
+    log_in(page, site, "operator@albion")
+    page.click("nav a[href='/funds']")
+    expect(page.locator("#funds")).to_contain_text(classes[0].isin)
+    expect(page.locator("#holdings tbody tr")).to_have_count(2)
+    expect(page.locator("#holdings")).to_contain_text(fenchurch.name)
+    expect(page.locator("figure svg.chart")).to_have_count(1)
+    expect(page.locator("#orders a[href^='/payments/']")).to_have_count(2)
+    page.screenshot(path=str(tmp_path / "funds.png"), full_page=True)
+    log_out(page)
+    log_in(page, site, "operator@luohu")
+    page.goto(f"{site}/funds")
+    expect(page.locator("#funds")).to_contain_text(fund.name)
+    expect(page.locator("#holdings")).to_contain_text("No holdings of yours.")
     page.close()

@@ -15,6 +15,13 @@ WIDTH = 560
 ROW = 26
 LABEL = 150
 VALUE = 150
+LABEL_CHARS = 22
+"""A label longer than this is cut with an ellipsis (it would run off the chart's left
+edge); the bar's tooltip keeps it whole."""
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +52,7 @@ def bar_chart(bars: Sequence[Bar], *, title: str) -> Markup:
         length = max(1, round(room * max(bar.size, 0) / largest)) if bar.size > 0 else 0
         parts.append(
             f"<text class='chart-label' x='{LABEL - 8}' y='{y + 17}' text-anchor='end'>"
-            f"{escape(bar.label)}</text>"
+            f"{escape(_short(bar.label))}</text>"
             f"<rect class='{escape(bar.tone)}' x='{LABEL}' y='{y + 4}' width='{length}'"
             f" height='{ROW - 8}' rx='2'><title>{escape(bar.label)}: {escape(bar.shown)}</title>"
             "</rect>"

@@ -58,6 +58,7 @@ NAV = (
     ("/cases", "Review queue", Action.REVIEW),
     ("/iso/upload", "ISO 20022 upload", Action.VALIDATE),
     ("/statements", "Statements", Action.READ),
+    ("/funds", "Funds", Action.READ),
     ("/approvals", "Approvals", Action.CHANGE_REFERENCE),
     ("/audit", "Audit log", Action.AUDIT),
 )

@@ -1,5 +1,5 @@
 """The console's pages: dashboard, payments (search, new, tracker), the review queue,
-ISO 20022 upload, statements, approvals and the audit log. Each calls the same service
+ISO 20022 upload, statements, funds, approvals and the audit log. Each calls the same service
 function as the API does; a refusal is shown as a page with the rule's message."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from corridor.api import administration as admin
 from corridor.api.errors import DOMAIN_ERRORS
+from corridor.api.funds import fund_holdings, fund_list, fund_orders
 from corridor.api.iso_upload import spool_to
 from corridor.api.reports import dashboard
 from corridor.api.schemas import PartyIn, PaymentIn
@@ -418,6 +419,38 @@ def statements_page(request: Request) -> Response:
     accounts = own + [f"{a['identifier']}" for c in clients for a in c["accounts"]]
     return render(
         request, "statements.html", caller, accounts=accounts, today=ops.clock().date().isoformat()
+    )
+
+
+@router.get("/funds", response_class=HTMLResponse)
+def funds_page(request: Request) -> Response:
+    """The corridor's funds and NAVs, and the caller's part of the unit register: holdings
+    (charted per currency and fund) and dealing orders."""
+    caller = console_caller(request)
+    ops = ops_of(request)
+    held = fund_holdings(ops, caller)
+    by_fund: dict[tuple[str, str], int] = {}
+    for h in held:
+        if h["value"] is not None:
+            key = (h["currency"], h["fund"])
+            by_fund[key] = (
+                by_fund.get(key, 0) + Money.of(h["value"], h["currency"]).to_minor_units()
+            )
+    charts: dict[str, list[Bar]] = {}
+    for (ccy, fund), minor in sorted(by_fund.items()):
+        shown = f"{Money.from_minor_units(minor, ccy).amount:,}"
+        charts.setdefault(ccy, []).append(Bar(fund, minor, shown))
+    return render(
+        request,
+        "funds.html",
+        caller,
+        funds=fund_list(ops, caller),
+        holdings=held,
+        orders=fund_orders(ops, caller),
+        holding_charts=[
+            (ccy, bar_chart(bars, title=f"Holdings in {ccy} by fund"))
+            for ccy, bars in charts.items()
+        ],
     )
 
 
