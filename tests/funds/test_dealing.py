@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, localcontext
 
 import pytest
 import sqlalchemy as sa
@@ -17,8 +17,10 @@ from sqlalchemy.engine import Engine
 
 from clocks import Clock
 from corridor.demo import network
+from corridor.funds import register
 from corridor.funds.dealing import (
     FundDesk,
+    payout_uetr,
     proceeds_for,
     publish_nav,
     register_fund,
@@ -41,7 +43,9 @@ from corridor.ledger import Ledger
 from corridor.money import Money
 from corridor.payments.accounts import client_account
 from corridor.payments.engine import Corridor, PaymentEngine
+from corridor.payments.fees import ChargeBearer
 from corridor.payments.lifecycle import PaymentStatus
+from corridor.payments.payment import Party, Payment, new_uetr
 from corridor.payments.planning import plan_of
 
 MORNING = datetime(2026, 10, 28, 9, 0, tzinfo=UTC)  # a business day in London and Luohu
@@ -292,3 +296,129 @@ def test_fund_holdings_in_the_corridor_view(
     assert Decimal(str(row["total"])) == Decimal(total) / 100
     assert Decimal(str(row["green"])) == Decimal(green) / 100
     assert any("0.62 (EU Taxonomy" in n for n in corridor_view(engine).notes)
+
+
+def test_an_order_placed_after_the_nav_is_dealt_at_the_next_one(
+    desk: tuple[FundDesk, Ledger, Clock], engine: Engine
+) -> None:
+    """Forward pricing: no order is dealt at a price known when it was placed."""
+    funds, _ledger, clock = desk
+    publish_nav(engine, GBP_CLASS.isin, DAY, "1.8734", at=MORNING)
+    clock.now = MORNING + timedelta(minutes=5)
+    funds.subscribe("S-LATE", GBP_CLASS.isin, HARROW.accounts["GBP"], Money.of("100", "GBP"), DAY)
+    [(_, why)] = funds.deal(DAY).waiting
+    assert why == f"placed after {GBP_CLASS.isin}'s NAV for {DAY} was published: the next NAV"
+    later = DAY + timedelta(days=1)
+    clock.now = MORNING + timedelta(days=1)
+    publish_nav(engine, GBP_CLASS.isin, later, "1.8800", at=clock.now + timedelta(hours=8))
+    [dealt] = funds.deal(later).dealt
+    assert (dealt.nav, dealt.nav_date) == (Decimal("1.8800"), later)
+
+
+def test_a_payout_a_crash_kept_back_goes_on_a_later_day(
+    desk: tuple[FundDesk, Ledger, Clock], engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The redemption is committed dealt, the process dies before its payout; days later
+    the next dealing run sends it for that day (never for a day gone by), once."""
+    funds, _ledger, clock = desk
+    funds.subscribe("S-1", GBP_CLASS.isin, HARROW.accounts["GBP"], Money.of("1000", "GBP"), DAY)
+    publish_nav(engine, GBP_CLASS.isin, DAY, "2.0000", at=MORNING + timedelta(hours=1))
+    funds.deal(DAY)
+    clock.now = MORNING + timedelta(hours=2)
+    funds.redeem("R-1", GBP_CLASS.isin, HARROW.accounts["GBP"], "100", DAY)
+    next_day = DAY + timedelta(days=1)
+    publish_nav(engine, GBP_CLASS.isin, next_day, "2.0000", at=MORNING + timedelta(days=1))
+
+    def crash(_blocked: object) -> list[object]:
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(funds, "_pay_out", crash)
+    clock.now = MORNING + timedelta(days=1, hours=1)
+    with pytest.raises(SystemExit):
+        funds.deal(next_day)
+    monkeypatch.undo()
+    clock.now = MORNING + timedelta(days=5)  # Monday 2 November
+    [payout] = funds.deal(DAY + timedelta(days=5)).payouts
+    assert payout.status is PaymentStatus.SETTLED
+    assert payout.payment.requested_execution_date == DAY + timedelta(days=5)
+    assert payout.payment.uetr == payout_uetr("R-1")
+    assert funds.deal(DAY + timedelta(days=5)).payouts == []
+    assert all(r.holds for r in check_funds(engine)), check_funds(engine)
+
+
+def test_a_racing_dealing_run_does_not_deal_an_order_twice(
+    desk: tuple[FundDesk, Ledger, Clock], engine: Engine
+) -> None:
+    funds, _ledger, _clock = desk
+    funds.subscribe("S-1", GBP_CLASS.isin, HARROW.accounts["GBP"], Money.of("100", "GBP"), DAY)
+    with engine.connect() as connection:
+        [placed] = register.orders(connection)
+    dealt = replace(placed, status=OrderStatus.DEALT, units=1)
+    with engine.begin() as connection:
+        assert register.update_order(connection, dealt, was=OrderStatus.PLACED) is True
+        # The other run read it placed too; its update finds it dealt and changes nothing.
+        assert (
+            register.update_order(connection, replace(dealt, units=2), was=OrderStatus.PLACED)
+            is False
+        )
+        assert register.stored_order(connection, "S-1").units == 1  # type: ignore[union-attr]
+
+
+def test_an_order_id_another_payment_uses_is_refused(
+    desk: tuple[FundDesk, Ledger, Clock], engine: Engine
+) -> None:
+    """Albion already sent a payment with end-to-end id 'CLASH': the order's cash cannot be
+    told from it, so the order is void and the caller told to use another id."""
+    funds, _ledger, _clock = desk
+    other = Payment(
+        uetr=new_uetr(),
+        end_to_end_id="CLASH",
+        instruction_id="I-1",
+        debtor=Party(HARROW.name, HARROW.accounts["GBP"], "GB"),
+        debtor_agent=network.ALBION,
+        creditor_agent=network.THREADNEEDLE,
+        creditor=Party(FENCHURCH.name, FENCHURCH.accounts["GBP"], "GB"),
+        instructed_amount=Money.of("500", "GBP"),
+        settlement_currency="GBP",
+        charge_bearer=ChargeBearer.SHAR,
+        requested_execution_date=DAY,
+        purpose_code="GDDS",
+    )
+    first = funds.payments.submit(other).record
+    assert first.status is PaymentStatus.SETTLED, first.lifecycle.events[-1]
+    with pytest.raises(OrderError, match="is the end-to-end id of payment"):
+        funds.subscribe("CLASH", GBP_CLASS.isin, HARROW.accounts["GBP"], Money.of("5", "GBP"), DAY)
+    with engine.connect() as connection:
+        assert register.stored_order(connection, "CLASH").status is OrderStatus.VOID  # type: ignore[union-attr]
+
+
+def test_fund_terms_refused_for_their_form(engine: Engine) -> None:
+    fund, classes = FUNDS[0]
+    with pytest.raises(FundTermsError, match="is not an IBAN or account number written compact"):
+        register_fund(engine, fund, [replace(classes[0], account="GB39 ALBN 4090 0100 0090 01")])
+    with pytest.raises(FundTermsError, match="more than 6 decimals"):
+        register_fund(engine, replace(fund, taxonomy_aligned=Decimal("0.3333333")), classes)
+    with pytest.raises(FundTermsError, match=r"name: 'x{141}' is not 1 to 140"):
+        register_fund(engine, replace(fund, name="x" * 141), classes)
+    # An 8-character BIC is kept as BIC11: the depositary's tenant key.
+    register_fund(engine, replace(fund, depositary_bic="ALBNGB2L", manager_bic="ALBNGB2L"), classes)
+    with engine.connect() as connection:
+        assert register.fund(connection, fund.fund_id).depositary_bic == "ALBNGB2LXXX"
+
+
+@given(
+    units=st.integers(min_value=0, max_value=10**20), nav=st.integers(min_value=1, max_value=10**12)
+)
+def test_large_holdings_are_valued_and_redeemed_exactly(units: int, nav: int) -> None:
+    """However large, the value is units × NAV ROUND_HALF_EVEN and the proceeds ROUND_DOWN,
+    exactly (checked at 100 digits of precision)."""
+    price = Decimal(nav).scaleb(-4)
+    with localcontext() as wide:
+        wide.prec = 100
+        worth = Decimal(units).scaleb(-3) * price
+        half_even = worth.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+        down = worth.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        assert value_of(units, price, UNIT).amount == half_even
+        proceeds, left = proceeds_for(units, price, UNIT)
+        assert proceeds.amount == down
+        assert left == worth - down

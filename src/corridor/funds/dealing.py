@@ -22,11 +22,13 @@ known by the order's id as its end-to-end id).
 
 from __future__ import annotations
 
+import hashlib
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
+from datetime import UTC, date, datetime
+from decimal import ROUND_DOWN, Decimal
 
 from schwifty import BIC
 from sqlalchemy.engine import Engine
@@ -42,12 +44,14 @@ from corridor.payments.fees import ChargeBearer
 from corridor.payments.lifecycle import PaymentStatus
 from corridor.payments.payment import Party, Payment
 from corridor.payments.planning import plan_of
-from corridor.payments.reference import UnknownClientError
+from corridor.payments.reference import UnknownClientError, bic11
 from corridor.payments.repository import PaymentRecord
 
 PURPOSE = "INVS"
 """ISO 20022 ExternalPurpose1Code for investment and securities: subscriptions and
 redemption proceeds (the mainland asks a purpose for CNY credited there)."""
+ALIGNED_PLACES = 6
+"""A fund's disclosed taxonomy-aligned share is kept to six decimal places at most."""
 UNSETTLED_FOR_GOOD = (PaymentStatus.REJECTED, PaymentStatus.CANCELLED, PaymentStatus.RETURNED)
 
 
@@ -71,21 +75,36 @@ def units_for(cash: Money, nav: Decimal, share_class: ShareClass) -> tuple[int, 
     return units, cash.amount - worth
 
 
+def _worth(units: int, nav: Decimal, share_class: ShareClass) -> tuple[int, int]:
+    """units × NAV as an exact fraction of minor units: (numerator, denominator), both
+    integers, so no Decimal context precision enters however large the holding."""
+    minor = currency(share_class.currency).minor_unit
+    places = share_class.unit_places + share_class.nav_places
+    nav_int = int(nav.scaleb(share_class.nav_places))
+    return units * nav_int * 10**minor, 10**places
+
+
 def proceeds_for(units: int, nav: Decimal, share_class: ShareClass) -> tuple[Money, Decimal]:
     """(proceeds, residue) for redeeming `units` (unit steps) at `nav`: units × NAV,
-    ROUND_DOWN to the minor unit; the residue is the fraction of a minor unit left."""
-    worth = Decimal(units) * nav * _step(share_class.unit_places)  # exact: few digits
+    ROUND_DOWN to the minor unit (integer division); the residue is the fraction of a
+    minor unit left, exact."""
     ccy = currency(share_class.currency)
-    paid = worth.quantize(_step(ccy.minor_unit), rounding=ROUND_DOWN)
-    return Money.of(paid, ccy), worth - paid
+    numerator, denominator = _worth(units, nav, share_class)
+    paid, left = divmod(numerator, denominator)
+    places = share_class.unit_places + share_class.nav_places
+    residue = Decimal(left).scaleb(-(places + ccy.minor_unit))
+    return Money.from_minor_units(paid, ccy), residue
 
 
 def value_of(units: int, nav: Decimal, share_class: ShareClass) -> Money:
-    """What `units` are worth at `nav`: ROUND_HALF_EVEN to the minor unit (a valuation:
-    nothing is booked, so there is no residue to keep)."""
+    """What `units` are worth at `nav`: ROUND_HALF_EVEN to the minor unit, on integers (a
+    valuation: nothing is booked, so there is no residue to keep)."""
     ccy = currency(share_class.currency)
-    worth = Decimal(units) * nav * _step(share_class.unit_places)
-    return Money.of(worth.quantize(_step(ccy.minor_unit), rounding=ROUND_HALF_EVEN), ccy)
+    numerator, denominator = _worth(units, nav, share_class)
+    whole, left = divmod(numerator, denominator)
+    if 2 * left > denominator or (2 * left == denominator and whole % 2 == 1):
+        whole += 1  # ROUND_HALF_EVEN
+    return Money.from_minor_units(whole, ccy)
 
 
 def _check_terms(fund: Fund, classes: Sequence[ShareClass]) -> None:
@@ -99,6 +118,14 @@ def _check_terms(fund: Fund, classes: Sequence[ShareClass]) -> None:
         problems.append(f"domicile: {fund.domicile!r} is not an ISO 3166 alpha-2 country")
     if not Decimal(0) <= fund.taxonomy_aligned <= Decimal(1):
         problems.append(f"taxonomy_aligned: {fund.taxonomy_aligned} is not between 0 and 1")
+    elif fund.taxonomy_aligned.as_tuple().exponent < -ALIGNED_PLACES:  # type: ignore[operator]
+        problems.append(
+            f"taxonomy_aligned: {fund.taxonomy_aligned} has more than {ALIGNED_PLACES} decimals"
+        )
+    for name, limit in (("fund_id", 35), ("name", 140), ("name_zh", 140), ("structure", 140)):
+        text = getattr(fund, name)
+        if len(text) > limit or (name != "name_zh" and not text.strip()):
+            problems.append(f"{name}: {text!r} is not 1 to {limit} characters")
     if not fund.aligned_basis.strip():
         problems.append("aligned_basis: say which taxonomy and disclosure the share is from")
     if not classes:
@@ -115,22 +142,37 @@ def _check_terms(fund: Fund, classes: Sequence[ShareClass]) -> None:
             problems.append(f"{where}.currency: {exc}")
         if not (0 <= share_class.unit_places <= 6 and 0 <= share_class.nav_places <= 8):
             problems.append(f"{where}: unit places 0-6 and NAV places 0-8")
+        if not re.fullmatch(r"[A-Z0-9]{1,34}", share_class.account):
+            problems.append(
+                f"{where}.account: {share_class.account!r} is not an IBAN or account number"
+                " written compact (capitals and digits, no spaces, at most 34)"
+            )
+        if not 1 <= len(share_class.name) <= 140:
+            problems.append(f"{where}.name: is not 1 to 140 characters")
     if problems:
         raise FundTermsError(f"fund {fund.fund_id!r}: " + "; ".join(problems))
 
 
 def register_fund(engine: Engine, fund: Fund, classes: Sequence[ShareClass]) -> bool:
     """Register a fund and its share classes (True when anything was new); refused whole,
-    naming every problem, when a term is invalid."""
+    naming every problem, when a term is invalid. The manager's and depositary's BICs are
+    kept as BIC11 (the institutions' tenant keys)."""
     _check_terms(fund, classes)
+    fund = replace(
+        fund, manager_bic=bic11(fund.manager_bic), depositary_bic=bic11(fund.depositary_bic)
+    )
     with engine.begin() as connection:
         return register.put_fund(connection, fund, classes)
 
 
-def publish_nav(engine: Engine, isin: str, on: date, nav: Decimal | str) -> bool:
-    """Publish a share class's NAV per unit for dealing day `on`: True when new, False when
-    the same NAV was published before; another NAV for a day already published is refused
-    (dealt orders were priced on it)."""
+def publish_nav(
+    engine: Engine, isin: str, on: date, nav: Decimal | str, *, at: datetime | None = None
+) -> bool:
+    """Publish a share class's NAV per unit for dealing day `on`, at `at` (default: now):
+    True when new, False when the same NAV was published before; another NAV for a day
+    already published is refused (dealt orders were priced on it). Orders placed from `at`
+    on wait for the next NAV (forward pricing: no order is dealt at a price known when it
+    was placed)."""
     try:
         price = Decimal(nav)
     except ArithmeticError:
@@ -145,10 +187,10 @@ def publish_nav(engine: Engine, isin: str, on: date, nav: Decimal | str) -> bool
             )
         published = register.stored_nav(connection, isin, on)
         if published is not None:
-            if published != price:
-                raise NavError(f"nav: {isin} on {on} was published at {published}, not {nav}")
+            if published[0] != price:
+                raise NavError(f"nav: {isin} on {on} was published at {published[0]}, not {nav}")
             return False
-        register.insert_nav(connection, isin, on, price)
+        register.insert_nav(connection, isin, on, price, at or datetime.now(UTC))
         return True
 
 
@@ -214,6 +256,7 @@ class FundDesk:
             account,
             name,
             on,
+            self.payments.clock(),
             instructed=cash,
             uetr=str(uuid.uuid4()),
         )
@@ -230,21 +273,38 @@ class FundDesk:
             instructed_amount=cash if order.instructed is None else order.instructed,
             settlement_currency=share_class.currency,
             charge_bearer=ChargeBearer.DEBT,
-            requested_execution_date=order.placed_on,
+            # Sent again after a crash on a later day, it asks for today, never the past.
+            requested_execution_date=max(order.placed_on, self._today()),
             purpose_code=PURPOSE,
             remittance=f"Subscription {order.order_id} {isin}",
         )
         record = self.payments.submit(payment).record
+        if record.payment.uetr != order.uetr:
+            # The bank sent another payment under this end-to-end id: not the order's cash.
+            void = replace(
+                order,
+                status=OrderStatus.VOID,
+                note=f"order id clashes with payment {record.payment.uetr}'s end-to-end id",
+            )
+            with self.engine.begin() as connection:
+                register.update_order(connection, void, was=OrderStatus.PLACED)
+            raise OrderError(
+                f"order_id: {order.order_id!r} is the end-to-end id of payment"
+                f" {record.payment.uetr} from {bic}; place the order under another id"
+            )
         if order.status is OrderStatus.PLACED and record.status in UNSETTLED_FOR_GOOD:
             order = self._void(order, record)
         return order, record
+
+    def _today(self) -> date:
+        return self.payments.clock().date()
 
     def _void(self, order: Order, record: PaymentRecord) -> Order:
         last = record.lifecycle.events[-1]
         note = f"payment {record.status.value}" + (f" ({last.reason})" if last.reason else "")
         void = replace(order, status=OrderStatus.VOID, note=note)
         with self.engine.begin() as connection:
-            register.update_order(connection, void)
+            register.update_order(connection, void, was=OrderStatus.PLACED)
         return void
 
     def redeem(
@@ -267,7 +327,15 @@ class FundDesk:
             )
         bic, account, name, _currency = self._investor(investor_account)
         wanted = Order(
-            order_id, isin, OrderKind.REDEMPTION, bic, account, name, on, units=int(steps)
+            order_id,
+            isin,
+            OrderKind.REDEMPTION,
+            bic,
+            account,
+            name,
+            on,
+            self.payments.clock(),
+            units=int(steps),
         )
         with self.engine.begin() as connection:
             register.lock_class(connection, isin)
@@ -316,10 +384,15 @@ class FundDesk:
             if nav is None:
                 result.waiting.append((order, f"no NAV of {order.isin} for {on}"))
                 continue
+            price, published = nav
+            if order.placed_at >= published:
+                why = f"placed after {order.isin}'s NAV for {on} was published: the next NAV"
+                result.waiting.append((order, why))
+                continue
             if order.kind is OrderKind.SUBSCRIPTION:
                 assert record is not None
                 credited = _credited(record, share_class, self._depositary(order.isin))
-                units, residue = units_for(credited, nav, share_class)
+                units, residue = units_for(credited, price, share_class)
                 decided.append(
                     replace(
                         order,
@@ -327,28 +400,29 @@ class FundDesk:
                         amount_minor=credited.to_minor_units(),
                         units=units,
                         nav_date=on,
-                        nav=nav,
+                        nav=price,
                         residue=residue,
                     )
                 )
             else:
-                proceeds, residue = proceeds_for(order.units, nav, share_class)
+                proceeds, residue = proceeds_for(order.units, price, share_class)
                 decided.append(
                     replace(
                         order,
                         status=OrderStatus.DEALT,
                         amount_minor=proceeds.to_minor_units(),
                         nav_date=on,
-                        nav=nav,
+                        nav=price,
                         residue=residue,
-                        uetr=str(uuid.uuid4()),
+                        uetr=payout_uetr(order.order_id),
                     )
                 )
         with self.engine.begin() as connection:
-            for order in decided:
-                register.update_order(connection, order)
-        result.dealt = decided
-        result.payouts = self._pay_out()
+            # A dealing run racing this one may have dealt some first: those are its.
+            result.dealt = [
+                o for o in decided if register.update_order(connection, o, was=OrderStatus.PLACED)
+            ]
+        result.payouts = self._pay_out(result.waiting)
         return result
 
     def _account_currency(self, account: str) -> str:
@@ -357,9 +431,11 @@ class FundDesk:
     def _depositary(self, isin: str) -> str:
         return self._class_and_fund(isin)[1].depositary_bic
 
-    def _pay_out(self) -> list[PaymentRecord]:
+    def _pay_out(self, blocked: list[tuple[Order, str]]) -> list[PaymentRecord]:
         """Submit the proceeds of every dealt redemption not yet paid (the engine answers
-        a payout sent before with its payment: nothing goes twice)."""
+        a payout sent before with its payment: nothing goes twice); one that cannot be
+        sent is added to `blocked` with why. A payout the engine rejected stays rejected
+        (it is on the order's tracker for an operator), it is not sent again by itself."""
         with self.engine.connect() as connection:
             dealt = [
                 o
@@ -372,6 +448,13 @@ class FundDesk:
             for order in due:
                 share_class = register.share_class(connection, order.isin)
                 fund = register.fund(connection, share_class.fund_id)
+                try:
+                    to_currency = self._account_currency(order.investor_account)
+                except OrderError as exc:
+                    # The investor's account is gone: the proceeds wait for an operator,
+                    # and the other payouts go.
+                    blocked.append((order, f"payout not sent: {exc}"))
+                    continue
                 payouts.append(
                     Payment(
                         uetr=order.uetr,
@@ -386,9 +469,11 @@ class FundDesk:
                         instructed_amount=Money.from_minor_units(
                             order.amount_minor, share_class.currency
                         ),
-                        settlement_currency=self._account_currency(order.investor_account),
+                        settlement_currency=to_currency,
                         charge_bearer=ChargeBearer.SHAR,
-                        requested_execution_date=order.nav_date or order.placed_on,
+                        requested_execution_date=max(
+                            order.nav_date or order.placed_on, self._today()
+                        ),
                         purpose_code=PURPOSE,
                         remittance=f"Redemption {order.order_id} {order.isin}",
                     )
@@ -396,6 +481,13 @@ class FundDesk:
         if not payouts:
             return []
         return [s.record for s in self.payments.submit_batch(payouts)]
+
+
+def payout_uetr(order_id: str) -> str:
+    """The UETR of a redemption's payout: a UUIDv4-shaped id drawn from the order id, so
+    any dealing run that deals the order names the same payment."""
+    digest = hashlib.sha256(f"corridor-fund-payout:{order_id}".encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
 def _credited(record: PaymentRecord, share_class: ShareClass, depositary: str) -> Money:

@@ -1,15 +1,15 @@
 """The demo's funds, across the corridor: a London UCITS green infrastructure fund (GBP and
 USD classes, depositary Albion), a Hong Kong bond fund (HKD, Victoria Harbour) and a Luohu
 clean-energy fund recognised in Hong Kong (CNY, Luohu Commercial). Each demo day their
-NAVs are published, investors on every side subscribe through cross-border payments (some
-converting on the way), from the second day one investor redeems, and the day's orders
-are dealt. Order ids come from the day, so a repeated or interrupted run deals nothing
+investors on every side subscribe through cross-border payments (some converting on the
+way), from the second day one investor redeems, then the day's NAVs are published and the
+orders dealt. Order ids come from the day, so a repeated or interrupted run deals nothing
 twice."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from sqlalchemy.engine import Engine
@@ -93,6 +93,8 @@ BASE_NAV = {
     "HK0000ABF006": Decimal("10.4275"),
     "CNE1000LCE06": Decimal("1.3562"),
 }
+VALUATION_DELAY = timedelta(minutes=1)
+"""The NAV is published this long after the day's last order (the demo clock stands still)."""
 DAILY_DRIFT = Decimal("0.0007")
 """Each class's NAV grows by this share a demo day (a fictional, steady market)."""
 
@@ -136,8 +138,6 @@ def run_funds_demo(engine: Engine, payments: PaymentEngine, day: int, on: date) 
     orders and deal them."""
     for fund, classes in FUNDS:
         register_fund(engine, fund, classes)
-        for share_class in classes:
-            publish_nav(engine, share_class.isin, on, nav_on(share_class.isin, day))
     desk = FundDesk(engine, payments)
     for n, (bank, name, ccy, isin, amount) in enumerate(SUBSCRIPTIONS, start=1):
         client = _client(bank, name)
@@ -152,6 +152,11 @@ def run_funds_demo(engine: Engine, payments: PaymentEngine, day: int, on: date) 
     if day > 1:
         bank, name, ccy, isin, units = REDEMPTION
         desk.redeem(f"D{day}-RED-1", isin, _client(bank, name).accounts[ccy], units, on)
+    # The valuation point comes after the day's orders (forward pricing).
+    at = payments.clock() + VALUATION_DELAY
+    for _fund, classes in FUNDS:
+        for share_class in classes:
+            publish_nav(engine, share_class.isin, on, nav_on(share_class.isin, day), at=at)
     dealing = desk.deal(on)
     with engine.connect() as connection:
         held = holdings(connection, on)

@@ -7,7 +7,7 @@ minor units."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -80,6 +80,8 @@ class Order:
     investor_account: str
     investor_name: str
     placed_on: date
+    placed_at: datetime
+    """When the order was taken (UTC): it is dealt at the first NAV published after it."""
     status: OrderStatus = OrderStatus.PLACED
     instructed: Money | None = None
     """A subscription's cash as the investor sends it, in their account's currency

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from corridor.funds.errors import FundTermsError, OrderError, UnknownShareClassError
@@ -50,6 +51,7 @@ navs_table = sa.Table(
     sa.Column("isin", sa.String(12), primary_key=True),
     sa.Column("nav_date", sa.String(10), primary_key=True),
     sa.Column("nav", sa.String(40)),
+    sa.Column("published_at", sa.String(32)),
 )
 orders_table = sa.Table(
     "fund_orders",
@@ -61,6 +63,7 @@ orders_table = sa.Table(
     sa.Column("investor_account", sa.String(34)),
     sa.Column("investor_name", sa.String(140)),
     sa.Column("placed_on", sa.String(10)),
+    sa.Column("placed_at", sa.String(32)),
     sa.Column("status", sa.String(8)),
     sa.Column("instructed_minor", sa.BigInteger),
     sa.Column("instructed_currency", sa.String(3)),
@@ -189,18 +192,28 @@ def lock_class(connection: Connection, isin: str) -> None:
     )
 
 
-def stored_nav(connection: Connection, isin: str, on: date) -> Decimal | None:
-    """The NAV per unit published for `on`, if any."""
+def stored_nav(connection: Connection, isin: str, on: date) -> tuple[Decimal, datetime] | None:
+    """The NAV per unit published for `on` and when it was published, if it was."""
     c = navs_table.c
-    value = connection.execute(
-        sa.select(c.nav).where(c.isin == isin, c.nav_date == on.isoformat())
-    ).scalar()
-    return None if value is None else Decimal(str(value))
+    row = connection.execute(
+        sa.select(c.nav, c.published_at).where(c.isin == isin, c.nav_date == on.isoformat())
+    ).first()
+    return None if row is None else (Decimal(str(row[0])), datetime.fromisoformat(str(row[1])))
 
 
-def insert_nav(connection: Connection, isin: str, on: date, nav: Decimal) -> None:
-    """Record a NAV per unit for a dealing day (the caller checked it is new)."""
-    connection.execute(navs_table.insert().values(isin=isin, nav_date=on.isoformat(), nav=str(nav)))
+def insert_nav(connection: Connection, isin: str, on: date, nav: Decimal, at: datetime) -> None:
+    """Record a NAV per unit for a dealing day, published at `at` (the caller checked it
+    is new)."""
+    connection.execute(
+        navs_table.insert().values(
+            isin=isin, nav_date=on.isoformat(), nav=str(nav), published_at=_stamp(at)
+        )
+    )
+
+
+def _stamp(at: datetime) -> str:
+    """A moment as stored: UTC, ISO 8601 to the microsecond (so text order is time order)."""
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def latest_navs(connection: Connection, on: date) -> dict[str, tuple[date, Decimal]]:
@@ -229,6 +242,7 @@ def _order_row(order: Order) -> dict[str, object]:
         "investor_account": order.investor_account,
         "investor_name": order.investor_name,
         "placed_on": order.placed_on.isoformat(),
+        "placed_at": _stamp(order.placed_at),
         "status": order.status.value,
         "instructed_minor": order.instructed.to_minor_units()
         if order.instructed is not None
@@ -256,6 +270,7 @@ def _order(row: sa.Row[tuple[object, ...]]) -> Order:
         str(m["investor_account"]),
         str(m["investor_name"]),
         date.fromisoformat(str(m["placed_on"])),
+        datetime.fromisoformat(str(m["placed_at"])),
         OrderStatus(m["status"]),
         (
             Money.from_minor_units(int(m["instructed_minor"]), str(m["instructed_currency"]))
@@ -285,11 +300,22 @@ def _terms(order: Order) -> tuple[object, ...]:
 
 def take_order(connection: Connection, order: Order) -> tuple[Order, bool]:
     """Store a new order, or find the one placed before under its id: (the stored order,
-    created). The same id with other terms is refused."""
+    created). The same id with other terms is refused. Two callers placing the same new
+    id at once: one stores it, the other finds it (a conflicting insert does nothing)."""
     found = stored_order(connection, order.order_id)
     if found is None:
-        connection.execute(orders_table.insert().values(**_order_row(order)))
-        return order, True
+        insert = (
+            postgresql.insert(orders_table)
+            if connection.dialect.name == "postgresql"
+            else sqlite.insert(orders_table)
+        )
+        stored = connection.execute(
+            insert.values(**_order_row(order)).on_conflict_do_nothing(index_elements=["order_id"])
+        )
+        if stored.rowcount == 1:
+            return order, True
+        found = stored_order(connection, order.order_id)
+        assert found is not None  # the other caller's, committed before our insert
     if _terms(found) != _terms(order):
         raise OrderError(f"order_id: {order.order_id!r} names another order already placed")
     return found, False
@@ -303,12 +329,16 @@ def stored_order(connection: Connection, order_id: str) -> Order | None:
     return None if row is None else _order(row)
 
 
-def update_order(connection: Connection, order: Order) -> None:
-    """Store what dealing decided for an order (its status, units, NAV, cash, payment)."""
-    row = _order_row(order)
-    connection.execute(
-        orders_table.update().where(orders_table.c.order_id == order.order_id).values(**row)
-    )
+def update_order(connection: Connection, order: Order, *, was: OrderStatus | None = None) -> bool:
+    """Store what dealing decided for an order (its status, units, NAV, cash, payment);
+    with `was`, only if the stored order still has that status (a racing dealing run
+    that got there first wins). True when stored."""
+    c = orders_table.c
+    where = c.order_id == order.order_id
+    if was is not None:
+        where = sa.and_(where, c.status == was.value)
+    done = connection.execute(orders_table.update().where(where).values(**_order_row(order)))
+    return done.rowcount == 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -137,7 +137,11 @@ def _fund_holdings(engine: Engine, view: CorridorView) -> None:
         t[1] += int(aligned)
         bases.add(f"{fund.name}: {fund.taxonomy_aligned} ({fund.aligned_basis})")
     for (side, ccy), (total, green) in sorted(totals.items()):
-        share = (Decimal(green) / Decimal(total)).quantize(SHARE_PLACES, rounding=ROUND_HALF_EVEN)
+        share = (
+            (Decimal(green) / Decimal(total)).quantize(SHARE_PLACES, rounding=ROUND_HALF_EVEN)
+            if total
+            else None
+        )
         view.rows.append(
             {
                 "side": side,
@@ -145,7 +149,7 @@ def _fund_holdings(engine: Engine, view: CorridorView) -> None:
                 "currency": ccy,
                 "total": str(Money.from_minor_units(total, ccy).amount),
                 "green": str(Money.from_minor_units(green, ccy).amount),
-                "green_share": str(share) if total else None,
+                "green_share": None if share is None else str(share),
             }
         )
     if totals:

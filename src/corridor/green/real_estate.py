@@ -19,7 +19,8 @@ from corridor.green.positions import SHOWN
 def metered_scope2(positions: pl.DataFrame, year: int, shown: str = "positions") -> pl.DataFrame:
     """`positions` with scope 2 computed (tCO2e: kWh × kg/kWh / 1,000) where
     `electricity_kwh` and `grid` are given, and `emissions_source` naming the factor used
-    where it was empty. A grid without a factor up to the year refuses the file at its lines."""
+    (after what the cell already said, if anything). A grid without a factor up to the
+    year refuses the file at its lines."""
     metered = positions.filter(pl.col("electricity_kwh").is_not_null())
     if metered.is_empty():
         return positions
@@ -70,6 +71,8 @@ def metered_scope2(positions: pl.DataFrame, year: int, shown: str = "positions")
         .alias("scope2"),
         pl.when(is_metered & pl.col("emissions_source").is_null())
         .then(pl.col("_factor"))
+        .when(is_metered)
+        .then(pl.concat_str(pl.col("emissions_source"), pl.lit("; scope 2: "), pl.col("_factor")))
         .otherwise(pl.col("emissions_source"))
         .alias("emissions_source"),
     ).drop("_year", "_kg_per_kwh", "_factor")

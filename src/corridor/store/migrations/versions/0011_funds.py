@@ -45,6 +45,7 @@ def upgrade() -> None:
         ),
         sa.Column("nav_date", sa.String(10), primary_key=True),
         sa.Column("nav", sa.String(40), nullable=False),
+        sa.Column("published_at", sa.String(32), nullable=False),
     )
     op.create_table(
         "fund_orders",
@@ -55,6 +56,7 @@ def upgrade() -> None:
         sa.Column("investor_account", sa.String(34), nullable=False),
         sa.Column("investor_name", sa.String(140), nullable=False),
         sa.Column("placed_on", sa.String(10), nullable=False),
+        sa.Column("placed_at", sa.String(32), nullable=False),
         sa.Column("status", sa.String(8), nullable=False),
         sa.Column("instructed_minor", sa.BigInteger),
         sa.Column("instructed_currency", sa.String(3)),
