@@ -1,21 +1,26 @@
-"""`corridor funds`: the unit register (holdings valued at NAV) and the dealing orders."""
+"""`corridor funds`: the unit register (holdings valued at NAV), the dealing orders, and
+the administrator's day: publishing NAVs and dealing."""
 
 from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from corridor.demo.network import demo_corridor
 from corridor.funds import register
+from corridor.funds.dealing import FundDesk, publish_nav
 from corridor.funds.demo import FundsDemoResult
 from corridor.funds.errors import FundsError
 from corridor.funds.model import OrderStatus
 from corridor.funds.valuation import funds_of, holdings
 from corridor.funds.views import holding_view, order_view
+from corridor.ledger import Ledger
+from corridor.payments.engine import PaymentEngine
 from corridor.store import make_engine, upgrade
 
 app = typer.Typer(help="Investment funds: holdings and dealing orders.", no_args_is_help=True)
@@ -104,6 +109,72 @@ def orders_command(
             str(r["uetr"]),
         )
     Console().print(table)
+
+
+def _required_day(text: str, name: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise FundsError(f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+@app.command("nav")
+def nav_command(
+    isin: Annotated[str, typer.Argument(help="The share class's ISIN.")],
+    day: Annotated[str, typer.Argument(help="The dealing day (YYYY-MM-DD).")],
+    nav: Annotated[str, typer.Argument(help="The NAV per unit, e.g. 1.8734.")],
+) -> None:
+    """Publish a share class's NAV per unit for a dealing day (now: orders placed from now
+    on wait for the next NAV)."""
+    engine = make_engine()
+    upgrade(engine)
+    new = publish_nav(engine, isin, _required_day(day, "DAY"), nav)
+    engine.dispose()
+    Console().print(
+        f"NAV of {isin} for {day}: {nav}" + ("" if new else " (published before: unchanged)")
+    )
+
+
+@app.command("deal")
+def deal_command(
+    day: Annotated[str, typer.Argument(help="The dealing day (YYYY-MM-DD).")],
+    json_output: JsonOption = False,
+) -> None:
+    """Deal the orders placed by DAY at its NAVs (subscriptions whose cash has settled,
+    redemptions), and send the redemptions' proceeds through the payments engine."""
+    on = _required_day(day, "DAY")
+    engine = make_engine()
+    upgrade(engine)
+    with Ledger(engine) as ledger:
+        desk = FundDesk(engine, PaymentEngine(engine, ledger, demo_corridor(engine)))
+        result = desk.deal(on)
+        with engine.connect() as connection:
+            classes = funds_of(connection)
+    engine.dispose()
+    shown: dict[str, Any] = {
+        "day": on.isoformat(),
+        "dealt": [order_view(o, classes) for o in result.dealt],
+        "void": [order_view(o, classes) for o in result.void],
+        "waiting": [{"order_id": o.order_id, "why": why} for o, why in result.waiting],
+        "payouts": [{"uetr": r.payment.uetr, "status": r.status.value} for r in result.payouts],
+    }
+    if json_output:
+        print(json.dumps(shown, ensure_ascii=False))
+        return
+    console = Console()
+    for o in shown["dealt"]:
+        console.print(
+            f"dealt {o['order_id']} ({o['kind']}): {o['units']} units of {o['isin']} at"
+            f" {o['nav']}, {o['amount']} {o['currency']}, residue {o['residue']}"
+        )
+    for o in shown["void"]:
+        console.print(f"void {o['order_id']}: {o['note']}")
+    for w in shown["waiting"]:
+        console.print(f"waiting {w['order_id']}: {w['why']}")
+    for r in shown["payouts"]:
+        console.print(f"proceeds paid out: {r['uetr']} ({r['status']})")
+    if not any(shown[k] for k in ("dealt", "void", "waiting", "payouts")):
+        console.print(f"Nothing to deal on {on}.")
 
 
 def show_demo(console: Console, result: FundsDemoResult | None) -> None:
