@@ -4,6 +4,7 @@ it keeps — never another bank's investors in a fund it does not keep."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -37,8 +38,8 @@ def dealt(ops: World) -> None:
         )
         for fund, classes in FUNDS:
             register_fund(ops.engine, fund, classes)
-        publish_nav(ops.engine, ALBION_FUND, DAY, "1.8734")
-        publish_nav(ops.engine, LUOHU_FUND, DAY, "1.3562")
+        publish_nav(ops.engine, ALBION_FUND, DAY, "1.8734", at=BUSINESS_DAY + timedelta(hours=8))
+        publish_nav(ops.engine, LUOHU_FUND, DAY, "1.3562", at=BUSINESS_DAY + timedelta(hours=8))
         for n, (client, ccy, isin, amount) in enumerate(
             [
                 (HARROW, "GBP", ALBION_FUND, "1000.00"),

@@ -50,6 +50,8 @@ from corridor.payments.planning import plan_of
 
 MORNING = datetime(2026, 10, 28, 9, 0, tzinfo=UTC)  # a business day in London and Luohu
 DAY = MORNING.date()
+VALUATION = MORNING + timedelta(hours=8)
+"""When the test NAVs of DAY are published: after the day's orders (forward pricing)."""
 GBP_CLASS = FUNDS[0][1][0]  # Albion Sustainable Infrastructure Fund, GBP, at Albion
 CNY_CLASS = FUNDS[2][1][0]  # Luohu Clean Energy Fund, CNY, at Luohu Commercial
 HARROW = network.CLIENTS[network.ALBION][0]  # banks at Albion, like the GBP class
@@ -116,7 +118,7 @@ def test_subscribe_deal_and_redeem_through_the_payments_engine(
 ) -> None:
     funds, ledger, clock = desk
     fund_account = client_account(network.ALBION, "GBP", GBP_CLASS.account)
-    assert publish_nav(engine, GBP_CLASS.isin, DAY, "1.8734") is True
+    assert publish_nav(engine, GBP_CLASS.isin, DAY, "1.8734", at=VALUATION) is True
     order, record = funds.subscribe(
         "S-1", GBP_CLASS.isin, HARROW.accounts["GBP"], Money.of("20000.00", "GBP"), DAY
     )
@@ -148,7 +150,7 @@ def test_subscribe_deal_and_redeem_through_the_payments_engine(
     with pytest.raises(InsufficientUnitsError, match=r"holds 10000\.000 free"):
         funds.redeem("R-2", GBP_CLASS.isin, HARROW.accounts["GBP"], "10000.001", DAY)
     next_day = DAY + timedelta(days=1)
-    publish_nav(engine, GBP_CLASS.isin, next_day, "1.8750")
+    publish_nav(engine, GBP_CLASS.isin, next_day, "1.8750", at=VALUATION + timedelta(days=1))
     before = _balance(ledger, fund_account)
     clock.now = MORNING + timedelta(days=1)
     result = funds.deal(next_day)
@@ -174,7 +176,7 @@ def test_cross_border_cash_is_dealt_once_it_settles(
     """GBP from London into the Luohu fund's CNY class, converted on the way: the payment
     waits for its value date, the order for the cash."""
     funds, ledger, clock = desk
-    publish_nav(engine, CNY_CLASS.isin, DAY, "1.3562")
+    publish_nav(engine, CNY_CLASS.isin, DAY, "1.3562", at=VALUATION)
     _order, record = funds.subscribe(
         "S-CN", CNY_CLASS.isin, HARROW.accounts["GBP"], Money.of("150000.00", "GBP"), DAY
     )
@@ -187,7 +189,7 @@ def test_cross_border_cash_is_dealt_once_it_settles(
     later = DAY + timedelta(days=1)
     [(_, why)] = funds.deal(later).waiting
     assert why == f"no NAV of {CNY_CLASS.isin} for {later}"
-    publish_nav(engine, CNY_CLASS.isin, later, "1.3571")
+    publish_nav(engine, CNY_CLASS.isin, later, "1.3571", at=VALUATION + timedelta(days=1))
     [dealt] = funds.deal(later).dealt
     credited = _balance(ledger, client_account(network.LUOHU, "CNY", CNY_CLASS.account))
     assert dealt.amount_minor == credited > 0
@@ -204,7 +206,7 @@ def test_a_subscription_whose_payment_is_cancelled_is_void(
     """More than the investor has: the payment queues for funds, the order waits; the
     payment cancelled, the order is void and no units are issued."""
     funds, _ledger, _clock = desk
-    publish_nav(engine, GBP_CLASS.isin, DAY, "1.8734")
+    publish_nav(engine, GBP_CLASS.isin, DAY, "1.8734", at=VALUATION)
     _order, record = funds.subscribe(
         "S-BIG", GBP_CLASS.isin, HARROW.accounts["GBP"], Money.of("99000000.00", "GBP"), DAY
     )
@@ -237,7 +239,7 @@ def test_bad_input_is_refused_and_stores_nothing(
     desk: tuple[FundDesk, Ledger, Clock], engine: Engine
 ) -> None:
     funds, _ledger, _clock = desk
-    publish_nav(engine, GBP_CLASS.isin, DAY, "1.8734")
+    publish_nav(engine, GBP_CLASS.isin, DAY, "1.8734", at=VALUATION)
     before = _stored(engine)
     fund, classes = FUNDS[0]
     bad_isin = replace(classes[0], isin="GB00BSIF0008")
@@ -250,7 +252,7 @@ def test_bad_input_is_refused_and_stores_nothing(
     with pytest.raises(NavError, match="more than 4 decimal places"):
         publish_nav(engine, GBP_CLASS.isin, DAY + timedelta(days=1), "1.87345")
     with pytest.raises(NavError, match=r"was published at 1\.8734, not 1\.9"):
-        publish_nav(engine, GBP_CLASS.isin, DAY, "1.9")
+        publish_nav(engine, GBP_CLASS.isin, DAY, "1.9", at=VALUATION)
     with pytest.raises(NavError, match="not a positive number"):
         publish_nav(engine, GBP_CLASS.isin, DAY + timedelta(days=1), "-1")
     with pytest.raises(UnknownShareClassError, match="no share class 'GB0000000000'"):
@@ -275,7 +277,7 @@ def test_fund_holdings_in_the_corridor_view(
 ) -> None:
     """By the investor's side, green for the fund's aligned share (0.62), to the minor unit."""
     funds, _ledger, _clock = desk
-    publish_nav(engine, GBP_CLASS.isin, DAY, "1.8734")
+    publish_nav(engine, GBP_CLASS.isin, DAY, "1.8734", at=VALUATION)
     funds.subscribe("S-1", GBP_CLASS.isin, HARROW.accounts["GBP"], Money.of("1000.00", "GBP"), DAY)
     funds.subscribe(
         "S-2", GBP_CLASS.isin, FENCHURCH.accounts["GBP"], Money.of("333.33", "GBP"), DAY

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -354,7 +354,13 @@ def test_the_funds_page_shows_the_register_a_depositary_keeps(
         desk = FundDesk(engine, PaymentEngine(engine, ledger, corridor, clock=lambda: BUSINESS_DAY))
         for f, cs in FUNDS:
             register_fund(engine, f, cs)
-        publish_nav(engine, classes[0].isin, BUSINESS_DAY.date(), "1.8734")
+        publish_nav(
+            engine,
+            classes[0].isin,
+            BUSINESS_DAY.date(),
+            "1.8734",
+            at=BUSINESS_DAY + timedelta(hours=8),
+        )
         for n, client in enumerate((wen_li, fenchurch)):
             desk.subscribe(
                 f"WEB-S{n}",

@@ -14,7 +14,7 @@ from corridor.api.services import Operations
 from corridor.auth.permissions import Action, Caller
 from corridor.funds import register
 from corridor.funds.model import OrderStatus
-from corridor.funds.valuation import funds_of, holdings
+from corridor.funds.valuation import holdings
 from corridor.funds.views import fund_view, holding_view, order_view
 from corridor.reference_data import store as reference
 
@@ -27,7 +27,7 @@ def _visible(connection: Connection, caller: Caller) -> register.Visible:
         return register.Visible(caller.institution, tuple(a.identifier for a in accounts))
     kept = tuple(
         isin
-        for isin, (_share_class, fund) in funds_of(connection).items()
+        for isin, (_share_class, fund) in register.funds_of(connection).items()
         if caller.institution in (fund.depositary_bic, fund.manager_bic)
     )
     return register.Visible(caller.institution, None, kept)
@@ -52,7 +52,7 @@ def fund_holdings(
     caller.require(Action.READ)
     with ops.engine.connect() as connection:
         held = holdings(connection, on or date.max, _visible(connection, caller))
-        classes = funds_of(connection)
+        classes = register.funds_of(connection)
     return [holding_view(h, classes) for h in held if isin is None or h.isin == isin]
 
 
@@ -69,5 +69,5 @@ def fund_orders(
         found = register.orders(
             connection, status=status, isin=isin, visible=_visible(connection, caller)
         )
-        classes = funds_of(connection)
+        classes = register.funds_of(connection)
     return [order_view(o, classes) for o in found]

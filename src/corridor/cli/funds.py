@@ -17,7 +17,7 @@ from corridor.funds.dealing import FundDesk, publish_nav
 from corridor.funds.demo import FundsDemoResult
 from corridor.funds.errors import FundsError
 from corridor.funds.model import OrderStatus
-from corridor.funds.valuation import funds_of, holdings
+from corridor.funds.valuation import holdings
 from corridor.funds.views import holding_view, order_view
 from corridor.ledger import Ledger
 from corridor.payments.engine import PaymentEngine
@@ -27,13 +27,12 @@ app = typer.Typer(help="Investment funds: holdings and dealing orders.", no_args
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
 
-def _day(text: str | None) -> date:
-    if text is None:
-        return date.max
+def _day(text: str, name: str) -> date:
+    """A YYYY-MM-DD option or argument, or a one-line error naming it."""
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise FundsError(f"--as-of: {text!r} is not a date (YYYY-MM-DD)") from None
+        raise FundsError(f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 @app.command("holdings")
@@ -47,8 +46,8 @@ def holdings_command(
     engine = make_engine()
     upgrade(engine)
     with engine.connect() as connection:
-        held = holdings(connection, _day(as_of))
-        classes = funds_of(connection)
+        held = holdings(connection, date.max if as_of is None else _day(as_of, "--as-of"))
+        classes = register.funds_of(connection)
     engine.dispose()
     rows = [holding_view(h, classes) for h in held]
     if json_output:
@@ -87,7 +86,7 @@ def orders_command(
     upgrade(engine)
     with engine.connect() as connection:
         found = register.orders(connection, status=wanted)
-        classes = funds_of(connection)
+        classes = register.funds_of(connection)
     engine.dispose()
     rows = [order_view(o, classes) for o in found]
     if json_output:
@@ -111,13 +110,6 @@ def orders_command(
     Console().print(table)
 
 
-def _required_day(text: str, name: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise FundsError(f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
-
-
 @app.command("nav")
 def nav_command(
     isin: Annotated[str, typer.Argument(help="The share class's ISIN.")],
@@ -128,7 +120,7 @@ def nav_command(
     on wait for the next NAV)."""
     engine = make_engine()
     upgrade(engine)
-    new = publish_nav(engine, isin, _required_day(day, "DAY"), nav)
+    new = publish_nav(engine, isin, _day(day, "DAY"), nav)
     engine.dispose()
     Console().print(
         f"NAV of {isin} for {day}: {nav}" + ("" if new else " (published before: unchanged)")
@@ -142,14 +134,14 @@ def deal_command(
 ) -> None:
     """Deal the orders placed by DAY at its NAVs (subscriptions whose cash has settled,
     redemptions), and send the redemptions' proceeds through the payments engine."""
-    on = _required_day(day, "DAY")
+    on = _day(day, "DAY")
     engine = make_engine()
     upgrade(engine)
     with Ledger(engine) as ledger:
         desk = FundDesk(engine, PaymentEngine(engine, ledger, demo_corridor(engine)))
         result = desk.deal(on)
         with engine.connect() as connection:
-            classes = funds_of(connection)
+            classes = register.funds_of(connection)
     engine.dispose()
     shown: dict[str, Any] = {
         "day": on.isoformat(),

@@ -361,13 +361,13 @@ class FundDesk:
                 for o in register.orders(connection, status=OrderStatus.PLACED)
                 if o.placed_on <= on
             ]
-            classes = {c.isin: c for c in register.all_classes(connection)}
-            navs = {o.isin: register.stored_nav(connection, o.isin, on) for o in placed}
+            classes = register.funds_of(connection)
+            navs = {i: register.stored_nav(connection, i, on) for i in {o.isin for o in placed}}
         subscriptions = [o for o in placed if o.kind is OrderKind.SUBSCRIPTION]
         cash = {r.payment.uetr: r for r in self.payments.get_many([o.uetr for o in subscriptions])}
         decided: list[Order] = []
         for order in placed:
-            nav, share_class = navs[order.isin], classes[order.isin]
+            nav, (share_class, fund) = navs[order.isin], classes[order.isin]
             record = cash.get(order.uetr)
             if order.kind is OrderKind.SUBSCRIPTION:
                 if record is None:
@@ -391,7 +391,7 @@ class FundDesk:
                 continue
             if order.kind is OrderKind.SUBSCRIPTION:
                 assert record is not None
-                credited = _credited(record, share_class, self._depositary(order.isin))
+                credited = credited_to_class(record, share_class, fund)
                 units, residue = units_for(credited, price, share_class)
                 decided.append(
                     replace(
@@ -428,9 +428,6 @@ class FundDesk:
     def _account_currency(self, account: str) -> str:
         return self._investor(account)[3]
 
-    def _depositary(self, isin: str) -> str:
-        return self._class_and_fund(isin)[1].depositary_bic
-
     def _pay_out(self, blocked: list[tuple[Order, str]]) -> list[PaymentRecord]:
         """Submit the proceeds of every dealt redemption not yet paid (the engine answers
         a payout sent before with its payment: nothing goes twice); one that cannot be
@@ -444,10 +441,10 @@ class FundDesk:
             ]
             known = {r.payment.uetr for r in self.payments.get_many([o.uetr for o in dealt])}
             due = [o for o in dealt if o.uetr not in known]
+            classes = register.funds_of(connection)
             payouts = []
             for order in due:
-                share_class = register.share_class(connection, order.isin)
-                fund = register.fund(connection, share_class.fund_id)
+                share_class, fund = classes[order.isin]
                 try:
                     to_currency = self._account_currency(order.investor_account)
                 except OrderError as exc:
@@ -490,9 +487,9 @@ def payout_uetr(order_id: str) -> str:
     return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
-def _credited(record: PaymentRecord, share_class: ShareClass, depositary: str) -> Money:
-    """What the settled payment credited to the class's account: the legs of its plan
-    into that ledger account (after any fees taken on the way)."""
-    account = client_account(depositary, share_class.currency, share_class.account)
+def credited_to_class(record: PaymentRecord, share_class: ShareClass, fund: Fund) -> Money:
+    """What the settled payment credited to the class's account at the fund's depositary:
+    the legs of its plan into that ledger account (after any fees taken on the way)."""
+    account = client_account(fund.depositary_bic, share_class.currency, share_class.account)
     units = sum(leg.amount for leg in plan_of(record).legs if leg.credit == account)
     return Money.from_minor_units(units, share_class.currency)

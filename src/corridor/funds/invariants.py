@@ -6,18 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from corridor.funds import register
-from corridor.funds.dealing import proceeds_for, units_for
+from corridor.funds.dealing import credited_to_class, proceeds_for, units_for
 from corridor.funds.model import OrderKind, OrderStatus
-from corridor.ledger.invariants import InvariantResult, _limit
+from corridor.ledger.invariants import InvariantResult, check_in_one_read
 from corridor.money import Money
 from corridor.payments import repository as payments_repository
-from corridor.payments.accounts import client_account
 from corridor.payments.lifecycle import PaymentStatus
-from corridor.payments.planning import plan_of
 
 
 def no_investor_holds_negative_units(connection: Connection) -> list[str]:
@@ -66,6 +63,7 @@ def dealt_subscriptions_were_paid(connection: Connection) -> list[str]:
         if o.kind is OrderKind.SUBSCRIPTION
     ]
     records = payments_repository.load_many(connection, [o.uetr for o in dealt])
+    classes = register.funds_of(connection)
     problems = []
     for order in dealt:
         record = records.get(order.uetr)
@@ -75,10 +73,8 @@ def dealt_subscriptions_were_paid(connection: Connection) -> list[str]:
         if record.status is not PaymentStatus.SETTLED:
             problems.append(f"order {order.order_id}: its payment is {record.status.value}")
             continue
-        share_class = register.share_class(connection, order.isin)
-        fund = register.fund(connection, share_class.fund_id)
-        account = client_account(fund.depositary_bic, share_class.currency, share_class.account)
-        credited = sum(leg.amount for leg in plan_of(record).legs if leg.credit == account)
+        share_class, fund = classes[order.isin]
+        credited = credited_to_class(record, share_class, fund).to_minor_units()
         if credited != order.amount_minor:
             problems.append(
                 f"order {order.order_id}: dealt on {order.amount_minor}, credited {credited}"
@@ -95,13 +91,4 @@ INVARIANTS: tuple[Callable[[Connection], list[str]], ...] = (
 
 def check_funds(engine: Engine) -> list[InvariantResult]:
     """Verify the unit register's invariants in one consistent read."""
-    results = []
-    with engine.connect() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
-        else:
-            connection.exec_driver_sql("BEGIN")
-        for invariant in INVARIANTS:
-            doc = (invariant.__doc__ or "").strip().splitlines()[0]
-            results.append(InvariantResult(invariant.__name__, doc, _limit(invariant(connection))))
-    return results
+    return check_in_one_read(engine, INVARIANTS)

@@ -167,6 +167,12 @@ def all_classes(connection: Connection) -> list[ShareClass]:
     return [_class(r) for r in rows]
 
 
+def funds_of(connection: Connection) -> dict[str, tuple[ShareClass, Fund]]:
+    """ISIN → (share class, its fund), for every registered class."""
+    funds = {f.fund_id: f for f in all_funds(connection)}
+    return {c.isin: (c, funds[c.fund_id]) for c in all_classes(connection)}
+
+
 def share_class(connection: Connection, isin: str) -> ShareClass:
     """The registered share class with this ISIN."""
     row = connection.execute(classes_table.select().where(classes_table.c.isin == isin)).first()

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from corridor.funds import register
 from corridor.funds.dealing import value_of
-from corridor.funds.model import Fund, Holding, ShareClass
+from corridor.funds.model import Holding
 
 
 def holdings(
@@ -37,9 +37,3 @@ def holdings(
             )
         )
     return found
-
-
-def funds_of(connection: Connection) -> dict[str, tuple[ShareClass, Fund]]:
-    """ISIN → (share class, its fund), for every registered class."""
-    funds = {f.fund_id: f for f in register.all_funds(connection)}
-    return {c.isin: (c, funds[c.fund_id]) for c in register.all_classes(connection)}

@@ -11,7 +11,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from sqlalchemy.engine import Engine
 
-from corridor.funds.valuation import funds_of, holdings
+from corridor.funds import register
+from corridor.funds.valuation import holdings
 from corridor.green import repository as repo
 from corridor.money import Money
 
@@ -123,7 +124,7 @@ def _fund_holdings(engine: Engine, view: CorridorView) -> None:
     disclosure reports taxonomy-aligned (look-through, as the EU GAR counts a fund)."""
     with engine.connect() as connection:
         held = holdings(connection, date.max)
-        classes = funds_of(connection)
+        classes = register.funds_of(connection)
     totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     bases = set()
     for holding in held:

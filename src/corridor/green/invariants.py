@@ -23,7 +23,7 @@ from corridor.green.accounts import (
     raised_account,
     unallocated_account,
 )
-from corridor.ledger.invariants import InvariantResult, _limit
+from corridor.ledger.invariants import InvariantResult, check_in_one_read
 
 
 def _balances(connection: Connection, codes: range = BOND_CODES) -> dict[int, int]:
@@ -165,13 +165,4 @@ INVARIANTS: tuple[Callable[[Connection], list[str]], ...] = (
 
 def check_green(engine: Engine) -> list[InvariantResult]:
     """Verify the green books' invariants in one consistent read."""
-    results = []
-    with engine.connect() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
-        else:
-            connection.exec_driver_sql("BEGIN")
-        for invariant in INVARIANTS:
-            doc = (invariant.__doc__ or "").strip().splitlines()[0]
-            results.append(InvariantResult(invariant.__name__, doc, _limit(invariant(connection))))
-    return results
+    return check_in_one_read(engine, INVARIANTS)

@@ -8,7 +8,7 @@ found and named.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -289,8 +289,11 @@ INVARIANTS: tuple[Callable[[Connection], list[str]], ...] = (
 )
 
 
-def check_ledger(engine: Engine) -> list[InvariantResult]:
-    """Verify every ledger invariant in one consistent read; one result per invariant."""
+def check_in_one_read(
+    engine: Engine, invariants: Sequence[Callable[[Connection], list[str]]]
+) -> list[InvariantResult]:
+    """Run `invariants` (each a function of a connection, returning what breaks it, and
+    described by its docstring's first line) in one consistent read; one result each."""
     results = []
     with engine.connect() as connection:
         # One snapshot for all the queries, so a batch committing meanwhile is seen
@@ -299,7 +302,12 @@ def check_ledger(engine: Engine) -> list[InvariantResult]:
             connection.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
         else:
             connection.exec_driver_sql("BEGIN")
-        for invariant in INVARIANTS:
+        for invariant in invariants:
             doc = (invariant.__doc__ or "").strip().splitlines()[0]
             results.append(InvariantResult(invariant.__name__, doc, _limit(invariant(connection))))
     return results
+
+
+def check_ledger(engine: Engine) -> list[InvariantResult]:
+    """Verify every ledger invariant in one consistent read; one result per invariant."""
+    return check_in_one_read(engine, INVARIANTS)
