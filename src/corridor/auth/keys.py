@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from corridor.auth.users import User, UserError, get_user_by_id, users_table
+from corridor.auth.users import User, UserError, user_of, users_table
 
 PREFIX = "cor_"
 LAST_USE_RESOLUTION = timedelta(minutes=1)
@@ -97,14 +97,16 @@ def _digest(secret: str) -> str:
 
 
 def _key(row: Any) -> ApiKey:
+    """The key in a result row's mapping, its values keyed by `keys_table`'s columns."""
+    c = keys_table.c
     return ApiKey(
-        row.key_id,
-        row.user_id,
-        row.name,
-        frozenset(Scope(s) for s in json.loads(row.scopes)),
-        row.created_at,
-        row.last_used_at,
-        row.revoked_at,
+        row[c.key_id],
+        row[c.user_id],
+        row[c.name],
+        frozenset(Scope(s) for s in json.loads(row[c.scopes])),
+        row[c.created_at],
+        row[c.last_used_at],
+        row[c.revoked_at],
     )
 
 
@@ -165,7 +167,7 @@ def keys_of(engine: Engine, institution: str) -> list[ApiKey]:
         .order_by(keys_table.c.created_at.desc(), keys_table.c.key_id)
     )
     with engine.connect() as connection:
-        return [_key(r) for r in connection.execute(query)]
+        return [_key(r._mapping) for r in connection.execute(query)]
 
 
 def get_key(engine: Engine, key_id: str) -> ApiKey:
@@ -174,7 +176,7 @@ def get_key(engine: Engine, key_id: str) -> ApiKey:
         row = connection.execute(sa.select(keys_table).where(keys_table.c.key_id == key_id)).first()
     if row is None:
         raise UnknownApiKeyError(f"no API key {key_id!r}")
-    return _key(row)
+    return _key(row._mapping)
 
 
 def revoke_key(engine: Engine, key_id: str) -> ApiKey:
@@ -195,15 +197,18 @@ def authenticate_key(engine: Engine, secret: str) -> tuple[User, ApiKey] | None:
     the key's last use (to the minute)."""
     if not secret.startswith(PREFIX) or len(secret) > 128:
         return None
+    # One read, key and user together: this runs on every request a key makes.
+    query = (
+        sa.select(keys_table, users_table)
+        .join_from(keys_table, users_table, keys_table.c.user_id == users_table.c.user_id)
+        .where(keys_table.c.secret_sha256 == _digest(secret))
+    )
     with engine.connect() as connection:
-        row = connection.execute(
-            sa.select(keys_table).where(keys_table.c.secret_sha256 == _digest(secret))
-        ).first()
-    if row is None or row.revoked_at is not None:
+        row = connection.execute(query).first()
+    if row is None:
         return None
-    key = _key(row)
-    user = get_user_by_id(engine, key.user_id)
-    if not user.active:
+    key, user = _key(row._mapping), user_of(row._mapping)
+    if key.revoked_at is not None or not user.active:
         return None
     now = _now()
     last = datetime.fromisoformat(key.last_used_at) if key.last_used_at else None

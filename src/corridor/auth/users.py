@@ -90,14 +90,22 @@ class User:
 
 
 def _user(row: sa.Row[Any]) -> User:
+    return user_of(row._mapping)
+
+
+def user_of(row: Any) -> User:
+    """The user in a result row's mapping, its values keyed by `users_table`'s columns
+    (so a row joined with another table's same-named columns reads the right ones)."""
+    c = users_table.c
+    active = row[c.active]
     return User(
-        str(row.user_id),
-        str(row.username),
-        str(row.institution),
-        Role(row.role),
-        str(row.created_at),
-        row.client_id,
-        bool(row.active) if row.active is not None else True,
+        str(row[c.user_id]),
+        str(row[c.username]),
+        str(row[c.institution]),
+        Role(row[c.role]),
+        str(row[c.created_at]),
+        row[c.client_id],
+        bool(active) if active is not None else True,
     )
 
 
