@@ -54,7 +54,8 @@ def test_the_demo_bond_allocates_over_three_days_and_stays_whole(
     assert last.position.unallocated.is_zero()
     assert all(r.holds for r in check_green(engine) + check_ledger(engine))
     solar = next(line for line in last.impacts if line.financed.indicator == "ghg_avoided")
-    assert solar.financed.value == 5084  # 12 MW × 0.125 × 8,760 h × 0.3869 t/MWh, fully financed
+    # 12 MW × 0.125 × 8,760 h × 0.4042 t/MWh (China Southern 2023, newest before 2025)
+    assert solar.financed.value == 5311
 
 
 def test_refused_allocations_change_nothing(engine: Engine, ledger: Ledger, tmp_path: Path) -> None:

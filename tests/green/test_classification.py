@@ -53,16 +53,20 @@ def test_an_analyst_records_a_reason_and_a_known_activity() -> None:
 
 
 def test_wind_impact_from_the_grid_factor() -> None:
-    """100 MW at 30 %: 262,800 MWh, × 0.3869 (China Southern) → 101,677 t; half financed."""
+    """100 MW at 30 %: 262,800 MWh, × 0.4042 (China Southern, 2023: the newest year
+    sourced before 2024) → 106,224 t; half financed. In 2022 the factor was 0.3869."""
     _capacity, generation, avoided = renewable_impact(
         Decimal(100), Decimal("0.3"), "CN-southern", 2024
     )
     assert generation.value == 262_800
-    assert round(avoided.value) == 101_677
-    assert "2022" in avoided.method  # the newest sourced year, named
+    assert round(avoided.value) == 106_224
+    assert "2023" in avoided.method  # the newest sourced year, named
     assert avoided.unit == "tCO2"  # the MEE factor counts CO2 only: not labelled as CO2e
     assert "CO2 only" in avoided.method
-    assert pro_rata(avoided, Decimal("0.5")).value == 50_839  # 50,838.66, half-even to the tonne
+    assert pro_rata(avoided, Decimal("0.5")).value == 53_112  # 53,111.88, half-even to the tonne
+    earlier = renewable_impact(Decimal(100), Decimal("0.3"), "CN-southern", 2022)[2]
+    assert round(earlier.value) == 101_677  # 262,800 MWh × 0.3869
+    assert "2022" in earlier.method
     uk = renewable_impact(Decimal(100), Decimal("0.3"), "UK", 2024)[2]
     assert round(uk.value) == 54_413
     # 2025's DESNZ factor (0.17700) for 2025: 262,800 MWh × 0.177 = 46,515.6 t

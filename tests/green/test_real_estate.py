@@ -26,7 +26,7 @@ def _file(tmp_path: Path, *rows: str) -> Path:
 def test_scope2_is_metered_kwh_times_the_grid_factor_of_its_year(tmp_path: Path) -> None:
     """A London mortgage: 3,000 kWh in 2024 × 0.20705 kg/kWh = 0.62115 t, half financed
     (200,000 of a 400,000 home). A Shenzhen office: 1,000,000 kWh in 2025; the China
-    Southern grid's newest factor is 2022's (0.3869): 386.9 t, half financed, and the trail
+    Southern grid's newest factor is 2023's (0.4042): 404.2 t, half financed, and the trail
     says which factor and that it counts CO2 only. A mortgage with no vintage takes the
     reporting year's factor (UK 2025: 0.17700)."""
     path = _file(
@@ -40,8 +40,8 @@ def test_scope2_is_metered_kwh_times_the_grid_factor_of_its_year(tmp_path: Path)
     assert rows["m1"]["scope2"] == pytest.approx(0.62115)
     assert rows["m1"]["financed_scope2"] == pytest.approx(0.310575)
     assert "UK 2024 grid factor 0.20705" in rows["m1"]["emissions_source"]
-    assert rows["c1"]["financed_scope2"] == pytest.approx(193.45)
-    assert "CN-southern 2022" in rows["c1"]["emissions_source"]
+    assert rows["c1"]["financed_scope2"] == pytest.approx(202.1)
+    assert "CN-southern 2023" in rows["c1"]["emissions_source"]
     assert "CO2 only" in rows["c1"]["emissions_source"]
     assert rows["m2"]["scope2"] == pytest.approx(1.77)
     assert "UK 2025" in rows["m2"]["emissions_source"]
