@@ -243,3 +243,24 @@ def test_four_eyes_changes(ops: World) -> None:
         "/api/audit", params={"action": "approve user_role"}, headers=ops.auth("auditor@albion")
     )
     assert entries.json()[0]["after"]["maker"] == "admin@albion"
+
+
+def test_every_answer_carries_the_security_headers(ops: World) -> None:
+    """API answers (errors included) and console pages say nosniff, no framing, no
+    caching and the content security policy; the API docs page, which runs its own
+    scripts, gets the headers without the policy."""
+    answers = [
+        ops.client.get("/api/payments", headers=ops.auth("operator@albion")),
+        ops.client.get("/api/payments"),  # 401
+        ops.client.get("/login"),
+    ]
+    for answer in answers:
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert answer.headers["cache-control"] == "no-store"
+        assert answer.headers["referrer-policy"] == "same-origin"
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    docs = ops.client.get("/docs")
+    assert docs.status_code == 200
+    assert docs.headers["x-frame-options"] == "DENY"
+    assert "content-security-policy" not in docs.headers

@@ -4,12 +4,14 @@ OpenAPI at `/openapi.json`, docs at `/docs` (served from the installed package, 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.engine import Engine
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from corridor.api import errors
 from corridor.api.routers import (
@@ -48,6 +50,34 @@ CONSOLE_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self';"
     " form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response that does not set its own, and the
+    console's content security policy outside the API docs. Plain ASGI, not
+    `BaseHTTPMiddleware`: that one wraps each request in a task and a stream of its own,
+    which cost the API about a tenth of its time per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; stamp the headers as the response starts."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with_policy = not scope["path"].startswith(("/docs", "/redoc", "/static-offline-docs"))
+
+        async def stamped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if with_policy:
+                    headers.setdefault("Content-Security-Policy", CONSOLE_POLICY)
+            await send(message)
+
+        await self.app(scope, receive, stamped)
 
 
 def create_app(engine: Engine, *, ops: Operations | None = None, console: bool = True) -> FastAPI:
@@ -89,17 +119,7 @@ def create_app(engine: Engine, *, ops: Operations | None = None, console: bool =
     ):
         app.include_router(router, prefix="/api", responses=ERRORS)  # type: ignore[arg-type]
 
-    @app.middleware("http")
-    async def headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        path = request.url.path
-        if not path.startswith(("/docs", "/redoc", "/static-offline-docs")):
-            response.headers.setdefault("Content-Security-Policy", CONSOLE_POLICY)
-        return response
+    app.add_middleware(SecurityHeaders)
 
     if console:
         # The console builds on this module's app; imported here, not at the top.
