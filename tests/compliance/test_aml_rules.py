@@ -18,6 +18,7 @@ from corridor.compliance import (
     REPORTING_THRESHOLDS,
     Alert,
     ClientKind,
+    ClientWindow,
     JurisdictionConfig,
     MonitoringConfig,
     PaymentFacts,
@@ -443,3 +444,65 @@ def test_every_related_payment_is_the_clients_and_within_the_window(
             related = by_reference[reference]
             assert related.client_id == payment.client_id
             assert timedelta(0) <= payment.instant - related.instant <= windows[alert.rule]
+
+
+# -- one client's window, kept in booking order ---------------------------------------
+
+# Few distinct times, so that payments booked at the same instant (a file's payments
+# priced together) and at a window's very edges come up often.
+EDGES = [0, 1, 600, 3_599, 3_600, 3_601, 86_400, 7 * 86_400, 7 * 86_400 + 1, -60]
+
+
+@st.composite
+def one_client(draw: st.DrawFn) -> list[PaymentFacts]:
+    size = draw(st.integers(0, 20))
+    return [
+        pay(
+            draw(st.sampled_from([f"P-{i}", "P-X"])) if i == 0 else f"P-{i}",
+            draw(st.sampled_from(AMOUNTS)),
+            draw(st.sampled_from(["GBP", "HKD", "USD"])),
+            at=NOON - timedelta(seconds=draw(st.sampled_from(EDGES))),
+        )
+        for i in range(size)
+    ]
+
+
+@settings(max_examples=300)
+@given(payment=payments, history=one_client(), split=st.integers(0, 20))
+def test_a_client_window_gives_the_alerts_a_plain_history_gives(
+    payment: PaymentFacts, history: list[PaymentFacts], split: int
+) -> None:
+    """Same alerts, related payments in the same order, whether the history is a list or
+    a `ClientWindow` built at once or grown payment by payment; the payment's own entry
+    (P-X, when drawn) is left out by both."""
+    expected = evaluate(payment, history, SENSITIVE)
+    assert evaluate(payment, ClientWindow("C-1", history), SENSITIVE) == expected
+    grown = ClientWindow("C-1", history[:split])
+    for facts in reversed(history[split:]):
+        grown.add(facts)
+    assert evaluate(payment, grown, SENSITIVE) == expected
+    assert len(grown) == len(history)
+    assert [p.reference for p in grown] == [
+        p.reference for p in sorted(history, key=lambda p: (p.instant, p.reference))
+    ]
+
+
+def test_a_client_window_names_each_payment_once_and_one_client_only() -> None:
+    window = ClientWindow("C-1", [pay("P-1")])
+    with pytest.raises(PaymentFactsError, match="twice"):
+        window.add(pay("P-1", at=NOON - minutes(5)))
+    with pytest.raises(PaymentFactsError, match="twice"):
+        ClientWindow("C-1", [pay("P-2"), pay("P-2")])
+    with pytest.raises(PaymentFactsError, match="C-2"):
+        window.add(pay("P-3", client="C-2"))
+    assert len(window) == 1  # a refused payment is not kept
+
+
+def test_a_bulk_file_costs_each_payment_its_window_not_the_whole_history() -> None:
+    """5,000 payments of one client at one instant, then one more: velocity sees all of
+    them, and a payment a week later sees none (the window is found, not scanned)."""
+    window = ClientWindow("C-1", [pay(f"P-{i}") for i in range(5_000)])
+    [alert] = check_velocity(pay("P-X"), window, VELOCITY)
+    assert len(alert.related_references) == 5_000
+    assert alert.related_references[:2] == ("P-0", "P-1")
+    assert check_velocity(pay("P-Y", at=NOON + timedelta(days=7)), window, VELOCITY) == []

@@ -38,7 +38,12 @@ from corridor.compliance.listed import (
     NameKind,
     ParsedList,
 )
-from corridor.compliance.monitoring import ClientKind, PaymentFacts, PaymentFactsError
+from corridor.compliance.monitoring import (
+    ClientKind,
+    ClientWindow,
+    PaymentFacts,
+    PaymentFactsError,
+)
 from corridor.compliance.names import NameForms, NameInputError, name_forms
 from corridor.compliance.ofac import parse_ofac_csv
 from corridor.compliance.uk import parse_uk_csv
@@ -53,6 +58,7 @@ __all__ = [
     "ChineseName",
     "ClientKind",
     "ClientLimits",
+    "ClientWindow",
     "EntityType",
     "FxQuota",
     "JurisdictionConfig",

@@ -21,7 +21,7 @@ from corridor.compliance.limits import (
     LimitUse,
     limit_uses,
 )
-from corridor.compliance.monitoring import ClientKind, PaymentFacts
+from corridor.compliance.monitoring import ClientKind, ClientWindow, PaymentFacts
 from corridor.fx import FxDesk, FxError, Quote
 from corridor.money import Money
 from corridor.payments.fees import FeeError, FeeTable
@@ -150,35 +150,38 @@ def payment_facts(payment: Payment, at: datetime, usd: Money, client_id: str) ->
 class ClientHistory:
     """A debtor's earlier counting payments as the monitoring rules read them: those the
     store holds (`CountingPayment`s, turned into facts once, on first use) and those
-    priced before in the same batch."""
+    priced before in the same batch, kept in booking order (a `ClientWindow`), so a
+    client with a large file in flight costs each payment a bisection, not a scan."""
 
     def __init__(self, counted: Sequence[CountingPayment]) -> None:
         self._counted = counted
-        self._stored: list[PaymentFacts] | None = None
-        self._mates: list[PaymentFacts] = []
+        self._window: ClientWindow | None = None
 
-    def before(self, facts: PaymentFacts) -> list[PaymentFacts]:
-        """The history `facts`' payment is judged against (itself left out: a held
-        payment priced again is not its own history)."""
-        if self._stored is None:
+    def before(self, facts: PaymentFacts) -> ClientWindow:
+        """The history `facts`' payment is judged against (the window leaves the payment
+        itself out: a held payment priced again is not its own history)."""
+        if self._window is None:
             # Stored payments keep only what the rules sum (time, amount, USD equivalent);
             # the rest is the client's, which every payment of one debtor shares.
-            self._stored = [
-                replace(
-                    facts,
-                    reference=c.uetr,
-                    booked_at=c.received_at,
-                    amount=c.instructed,
-                    amount_usd=c.usd_equivalent,
-                    mainland_individual_fx_purchase=c.mainland_fx,
-                )
-                for c in self._counted
-            ]
-        return [f for f in (*self._stored, *self._mates) if f.reference != facts.reference]
+            self._window = ClientWindow(
+                facts.client_id,
+                (
+                    replace(
+                        facts,
+                        reference=c.uetr,
+                        booked_at=c.received_at,
+                        amount=c.instructed,
+                        amount_usd=c.usd_equivalent,
+                        mainland_individual_fx_purchase=c.mainland_fx,
+                    )
+                    for c in self._counted
+                ),
+            )
+        return self._window
 
     def add(self, facts: PaymentFacts) -> None:
         """A payment priced in this batch: part of the history of the ones after it."""
-        self._mates.append(facts)
+        self.before(facts).add(facts)
 
 
 def reason_of(exc: Exception) -> str:
