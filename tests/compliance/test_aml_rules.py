@@ -473,11 +473,13 @@ def test_a_client_window_gives_the_alerts_a_plain_history_gives(
     payment: PaymentFacts, history: list[PaymentFacts], split: int
 ) -> None:
     """Same alerts, related payments in the same order, whether the history is a list or
-    a `ClientWindow` built at once or grown payment by payment; the payment's own entry
-    (P-X, when drawn) is left out by both."""
+    a `ClientWindow` built at once or grown payment by payment (asked before and after it
+    grew); the payment's own entry (P-X, when drawn) is left out by both."""
     expected = evaluate(payment, history, SENSITIVE)
     assert evaluate(payment, ClientWindow("C-1", history), SENSITIVE) == expected
     grown = ClientWindow("C-1", history[:split])
+    # Asked once before it grows: the bands it keeps apart must grow with it.
+    assert evaluate(payment, grown, SENSITIVE) == evaluate(payment, history[:split], SENSITIVE)
     for facts in reversed(history[split:]):
         grown.add(facts)
     assert evaluate(payment, grown, SENSITIVE) == expected

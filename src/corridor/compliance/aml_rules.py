@@ -233,6 +233,8 @@ def check_structuring(
 
     if not just_under(payment):
         return []
+    if isinstance(history, ClientWindow):
+        history = history.banded(floor, threshold)  # only the just-under ones, kept apart
     earlier = [p for p in within(payment, history, config.window) if just_under(p)]
     count = len(earlier) + 1
     total = payment.amount

@@ -184,6 +184,7 @@ class ClientWindow:
         self._instants: list[datetime] = []
         self._facts: list[PaymentFacts] = []
         self._booked: dict[str, tuple[datetime, str]] = {}  # each reference's key
+        self._bands: dict[tuple[Money, Money], ClientWindow] = {}
         for payment in sorted(payments, key=_booking_key):
             self._admit(payment)
             key = _booking_key(payment)
@@ -199,6 +200,21 @@ class ClientWindow:
         self._keys.insert(at, key)
         self._instants.insert(at, key[0])
         self._facts.insert(at, payment)
+        for (floor, ceiling), band in self._bands.items():
+            if _in_band(payment, floor, ceiling):
+                band.add(payment)
+
+    def banded(self, floor: Money, ceiling: Money) -> ClientWindow:
+        """The payments whose amount lies from `floor` up to but not including `ceiling`,
+        in that currency, as a window of their own (kept as payments are added): a rule
+        about amounts just under a threshold reads only those."""
+        band = self._bands.get((floor, ceiling))
+        if band is None:
+            band = ClientWindow(
+                self.client_id, (p for p in self._facts if _in_band(p, floor, ceiling))
+            )
+            self._bands[(floor, ceiling)] = band
+        return band
 
     def window(self, payment: PaymentFacts, window: timedelta) -> list[PaymentFacts]:
         """The payments booked within `window` before `payment`, both ends included,
@@ -229,6 +245,10 @@ class ClientWindow:
 
     def __len__(self) -> int:
         return len(self._facts)
+
+
+def _in_band(payment: PaymentFacts, floor: Money, ceiling: Money) -> bool:
+    return payment.amount.currency == floor.currency and floor <= payment.amount < ceiling
 
 
 def _booking_key(payment: PaymentFacts) -> tuple[datetime, str]:
