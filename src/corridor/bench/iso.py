@@ -41,20 +41,20 @@ from corridor.store import Backend, make_engine, upgrade
 
 Progress = Callable[[str, int, int], None]
 RUN = 1000
-"""Credit transfers per PmtInf."""
+"""Credit transfers per PmtInf, unless told otherwise."""
 
 
-def supplier_runs(count: int, seed: str = "corridor-bench-iso") -> list[Payment]:
-    """`count` payments of the demo mix, grouped in runs of RUN from one debtor account."""
+def supplier_runs(count: int, seed: str = "corridor-bench-iso", run: int = RUN) -> list[Payment]:
+    """`count` payments of the demo mix, grouped in runs of `run` from one debtor account."""
     rng = random.Random(seed)  # noqa: S311 - traffic, not a secret
     today = datetime.now(UTC).date()
     payments = []
     lead: Payment | None = None
     for n in range(count):
         payment = instruction_of(rng, 1, n, today)
-        while n % RUN == 0 and payment.debtor.individual:  # a supplier run is a company's
+        while n % run == 0 and payment.debtor.individual:  # a supplier run is a company's
             payment = instruction_of(rng, 1, n, today)
-        if n % RUN == 0:
+        if n % run == 0:
             lead = payment
         assert lead is not None
         payments.append(
@@ -143,10 +143,12 @@ def run(
     *,
     transactions: int = 100_000,
     import_transactions: int = 1_000,
+    run_size: int = RUN,
     postgres_url: str | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Measure; returns the figures."""
+    """Measure; returns the figures. The imported file pays in runs of `run_size` from
+    one account each (a larger run is a bigger bulk file from one payer)."""
     report = progress or (lambda _stage, _done, _total: None)
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
@@ -185,7 +187,9 @@ def run(
                         for ccy in currencies
                     ]
                 )
-                to_import = supplier_runs(import_transactions, seed="corridor-bench-iso-import")
+                to_import = supplier_runs(
+                    import_transactions, seed="corridor-bench-iso-import", run=run_size
+                )
                 ledger.create_transfers(_funding(to_import))
                 payments = PaymentEngine(engine, ledger, network.demo_corridor())
                 imported = _write(to_import, work, "import.xml")
@@ -210,6 +214,7 @@ def run(
         "validate_per_s": round(validate_per_s, 1),
         "write_pain001_per_s": round(write_per_s, 1),
         "import_transactions": import_transactions,
+        "import_run_size": run_size,
         "import_per_s": round(import_per_s, 1),
         "import_statuses": dict(sorted(result.statuses.items())),
         "engine_batched": True,

@@ -186,6 +186,10 @@ def iso(
     import_transactions: Annotated[
         int, typer.Option(min=1, help="Credit transfers imported end to end through the engine.")
     ] = 1_000,
+    run_size: Annotated[
+        int,
+        typer.Option(min=1, help="Credit transfers per payment run (one paying account each)."),
+    ] = iso_bench.RUN,
     postgres_url: PostgresUrlOption = None,
 ) -> None:
     """pain.001 parse + validate and end-to-end import rates, pacs.008 generation, and peak
@@ -195,6 +199,7 @@ def iso(
             _backend(backend),
             transactions=transactions,
             import_transactions=import_transactions,
+            run_size=run_size,
             postgres_url=postgres_url,
             progress=report,
         )
