@@ -143,6 +143,35 @@ def test_bench_ledger_prints_one_json_object(tmp_path: Path) -> None:
     assert figures["raw_floor_per_s"] > 0
 
 
+def test_bench_iso_prints_one_json_object_for_the_run_size_asked(tmp_path: Path) -> None:
+    """`corridor bench iso --json` validates, imports (here in runs of 10 transfers from
+    one account each) and exports, and says how it did."""
+    result = run(
+        [
+            "bench",
+            "iso",
+            "--json",
+            "--backend",
+            "sqlite",
+            "--transactions",
+            "20",
+            "--import-transactions",
+            "30",
+            "--run-size",
+            "10",
+        ],
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["transactions"] == 20
+    assert figures["import_transactions"] == 30
+    assert figures["import_run_size"] == 10
+    assert sum(figures["import_statuses"].values()) == 30
+    for field in ("validate_per_s", "import_per_s", "export_per_s", "peak_rss_mb"):
+        assert figures[field] > 0
+
+
 def test_bench_rejects_an_unknown_backend(tmp_path: Path) -> None:
     """A bad option value is a usage error, not a traceback."""
     result = run(["bench", "ledger", "--backend", "oracle"], tmp_path)
