@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from corridor.reference_data.demo import demo_logins
 from corridor_cli import all_commands, run
 
 COMMANDS = all_commands()
@@ -74,6 +76,10 @@ def test_demo_twice_then_check_then_tamper(tmp_path: Path) -> None:
     out = first.stdout
     funds, bond = out.index("Funds: "), out.index("Green bond reports: ")
     assert funds < out.index("Green bond ALBN-GB-2025-1") < bond < out.index("corridor serve")
+    # Every demo user and password is printed whole (on the 80 columns a pipe gets), so
+    # a newcomer can copy them into the login page.
+    for login in demo_logins():
+        assert re.search(rf"│ {re.escape(login.username)} +│ {re.escape(login.password)} +│", out)
     day_one = json.loads((tmp_path / "corridor-demo" / "day-1-summary.json").read_text())
     second = run(["demo", "--payments", "1500"], tmp_path)
     assert second.returncode == 0, second.stderr

@@ -253,6 +253,6 @@ def check_audit(engine: Engine) -> list[InvariantResult]:
     """The audit chain as an invariant of the books, naming the first broken link."""
     broken = first_broken_link(engine)
     seq, digest = head(engine)
-    description = f"the audit log's hash chain holds ({seq} entries, head {digest[:16]}…)"
+    description = f"The audit log's hash chain holds ({seq} entries, head {digest[:16]}…)."
     problems = () if broken is None else (f"first broken link: {broken[1]}",)
     return [InvariantResult("audit_chain", description, problems)]

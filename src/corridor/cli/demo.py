@@ -15,7 +15,7 @@ from rich.table import Table
 from corridor.cli.funds import show_demo as show_funds
 from corridor.cli.green import show_demo
 from corridor.cli.serve_help import show_logins
-from corridor.demo import DemoResult, run_demo
+from corridor.demo.run import DemoResult, run_demo
 from corridor.money import Money
 from corridor.payments.lifecycle import REASONS
 from corridor.store import display_url, make_engine, upgrade

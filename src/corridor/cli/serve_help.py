@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from corridor.demo import DemoResult
+from corridor.demo.run import DemoResult
 
 
 def show_logins(console: Console, result: DemoResult) -> None:
@@ -16,13 +16,24 @@ def show_logins(console: Console, result: DemoResult) -> None:
         " only; two admins and two compliance officers each, for four-eyes):"
     )
     table = Table(title="Demo users", title_justify="left")
-    for column in ("institution", "user", "role", "password"):
-        table.add_column(column)
+    # What is typed at the login page is never cut short: the user and password columns
+    # keep their full width (folded, not elided, on a terminal too narrow even for them);
+    # the institution's name wraps instead.
+    table.add_column("user", no_wrap=True, overflow="fold", min_width=_widest(result, "username"))
+    table.add_column(
+        "password", no_wrap=True, overflow="fold", min_width=_widest(result, "password")
+    )
+    table.add_column("role")
+    table.add_column("institution")
     for login in result.logins:
         table.add_row(
-            f"{login.institution_name} ({login.institution})",
             login.username,
-            login.role.value,
             login.password,
+            login.role.value,
+            f"{login.institution_name} ({login.institution})",
         )
     console.print(table)
+
+
+def _widest(result: DemoResult, field: str) -> int:
+    return max((len(getattr(login, field)) for login in result.logins), default=0)

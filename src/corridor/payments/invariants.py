@@ -35,7 +35,7 @@ def check_payments(engine: Engine) -> list[InvariantResult]:
     return [
         InvariantResult(
             "limits_match_payments",
-            "what clients used of their limits is what their counting payments took",
+            "What clients used of their limits is what their counting payments took.",
             tuple(problems),
         )
     ]
