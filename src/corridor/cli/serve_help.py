@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from corridor.demo.run import DemoResult
+from corridor.reference_data.demo import DemoLogin
 
 
 def show_logins(console: Console, result: DemoResult) -> None:
@@ -15,24 +16,20 @@ def show_logins(console: Console, result: DemoResult) -> None:
         " (API docs at /docs). Demo users, one per role per bank (passwords for the demo"
         " only; two admins and two compliance officers each, for four-eyes):"
     )
-    table = Table(title="Demo users", title_justify="left")
-    # What is typed at the login page is never cut short: the user and password columns
-    # keep their full width (folded, not elided, on a terminal too narrow even for them);
-    # the institution's name wraps instead.
-    table.add_column("user", no_wrap=True, overflow="fold", min_width=_widest(result, "username"))
-    table.add_column(
-        "password", no_wrap=True, overflow="fold", min_width=_widest(result, "password")
-    )
-    table.add_column("role")
-    table.add_column("institution")
+    # One table per bank, so that what is typed at the login page (user and password)
+    # keeps its full width even on 80 columns: folded, never elided, if narrower still.
+    widths = {f: _widest(result, f) for f in ("username", "password")}
+    banks: dict[tuple[str, str], list[DemoLogin]] = {}
     for login in result.logins:
-        table.add_row(
-            login.username,
-            login.password,
-            login.role.value,
-            f"{login.institution_name} ({login.institution})",
-        )
-    console.print(table)
+        banks.setdefault((login.institution_name, login.institution), []).append(login)
+    for (name, bic), logins in banks.items():
+        table = Table(title=f"Demo users of {name} ({bic})", title_justify="left")
+        table.add_column("user", no_wrap=True, overflow="fold", min_width=widths["username"])
+        table.add_column("password", no_wrap=True, overflow="fold", min_width=widths["password"])
+        table.add_column("role", no_wrap=True, overflow="fold")
+        for login in logins:
+            table.add_row(login.username, login.password, login.role.value)
+        console.print(table)
 
 
 def _widest(result: DemoResult, field: str) -> int:
