@@ -11,8 +11,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from clocks import Clock
@@ -29,6 +31,7 @@ from corridor.payments.invariants import check_payments
 from corridor.payments.lifecycle import PaymentStatus
 from corridor.payments.payment import NOT_PROVIDED, Party, Payment, new_uetr
 from corridor.payments.reference import Client, Directory
+from corridor.payments.repository import existing_for
 from corridor.payments.usage import limit_usage
 from corridor.store import make_engine, upgrade
 
@@ -520,3 +523,33 @@ def test_an_instruction_naming_another_payments_uetr_is_refused_and_not_kept(
     assert answers[0].record.lifecycle.events[-1].reason == "AM05"
     assert not answers[0].created
     assert payments.get(first.uetr).payment.end_to_end_id == first.end_to_end_id
+
+
+def test_the_repeat_check_reads_the_instruction_index_not_every_payment(engine: Engine) -> None:
+    """Whether an instruction was received already is answered from the partial unique
+    index on (sending bank, end-to-end id): the query states both of the index's
+    conditions, or the store would read every payment it holds for every batch (which
+    made one-by-one payments slow down as the books grew)."""
+    upgrade(engine)
+    statements: list[tuple[str, Any]] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    with engine.connect() as connection:
+        existing_for(connection, _mix(1, "plan"), [None])
+    sa.event.remove(engine, "before_cursor_execute", seen)
+    [(query, parameters)] = [s for s in statements if "end_to_end_id IN" in s[0]]
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            plan = " ".join(
+                str(row[-1])
+                for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}", parameters)
+            )
+        else:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            plan = " ".join(
+                str(row[0]) for row in connection.exec_driver_sql(f"EXPLAIN {query}", parameters)
+            )
+    assert "payments_instruction" in plan, plan

@@ -20,6 +20,7 @@ from corridor.compliance.aml_rules import Lookback
 from corridor.money import Money, MoneyError
 from corridor.payments.lifecycle import Lifecycle, PaymentStatus, TrackerEvent
 from corridor.payments.payment import (
+    NOT_PROVIDED,
     Payment,
     instruction_of,
     mainland_fx_purchase,
@@ -135,10 +136,13 @@ def existing_for(
     ids = sorted({e2e for _, e2e in by_instruction})
     for chunk in _chunks(ids):
         # A rejected instruction never happened: the same one sent again is a new payment.
+        # Both conditions of the partial unique index `payments_instruction` are spelled
+        # out, so the store can use it (without the second, SQLite scanned every payment).
         query = sa.select(columns.uetr, columns.debtor_agent, columns.end_to_end_id).where(
             columns.debtor_agent.in_(agents),
             columns.end_to_end_id.in_(chunk),
             columns.status != PaymentStatus.REJECTED.value,
+            columns.end_to_end_id != NOT_PROVIDED,
         )
         for row in connection.execute(query):
             for position in by_instruction.get((row.debtor_agent, row.end_to_end_id), []):
