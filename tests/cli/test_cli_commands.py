@@ -6,6 +6,7 @@ import json
 import re
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -112,26 +113,21 @@ def test_demo_twice_then_check_then_tamper(tmp_path: Path) -> None:
     assert "balances_match_the_journal" in broken.stderr
 
 
-def test_bench_ledger_prints_one_json_object(tmp_path: Path) -> None:
-    """`corridor bench ledger --json` prints exactly one JSON object with its fields."""
-    result = run(
-        [
-            "bench",
-            "ledger",
-            "--json",
-            "--backend",
-            "sqlite",
-            "--transfers",
-            "3000",
-            "--accounts",
-            "40",
-            "--single",
-            "20",
-        ],
-        tmp_path,
-    )
+def bench_figures(tmp_path: Path, area: str, *options: str) -> dict[str, Any]:
+    """`corridor bench AREA --json --backend sqlite OPTIONS…`: it succeeds and prints
+    exactly one JSON object, returned."""
+    result = run(["bench", area, "--json", "--backend", "sqlite", *options], tmp_path)
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
+    assert isinstance(figures, dict)
+    return figures
+
+
+def test_bench_ledger_prints_one_json_object(tmp_path: Path) -> None:
+    """`corridor bench ledger --json` prints exactly one JSON object with its fields."""
+    figures = bench_figures(
+        tmp_path, "ledger", "--transfers", "3000", "--accounts", "40", "--single", "20"
+    )
     for field in (
         "backend",
         "transfers",
@@ -152,24 +148,16 @@ def test_bench_ledger_prints_one_json_object(tmp_path: Path) -> None:
 def test_bench_iso_prints_one_json_object_for_the_run_size_asked(tmp_path: Path) -> None:
     """`corridor bench iso --json` validates, imports (here in runs of 10 transfers from
     one account each) and exports, and says how it did."""
-    result = run(
-        [
-            "bench",
-            "iso",
-            "--json",
-            "--backend",
-            "sqlite",
-            "--transactions",
-            "20",
-            "--import-transactions",
-            "30",
-            "--run-size",
-            "10",
-        ],
+    figures = bench_figures(
         tmp_path,
+        "iso",
+        "--transactions",
+        "20",
+        "--import-transactions",
+        "30",
+        "--run-size",
+        "10",
     )
-    assert result.returncode == 0, result.stderr
-    figures = json.loads(result.stdout)
     assert figures["transactions"] == 20
     assert figures["import_transactions"] == 30
     assert figures["import_run_size"] == 10

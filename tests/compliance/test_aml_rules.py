@@ -500,9 +500,9 @@ def test_a_client_window_names_each_payment_once_and_one_client_only() -> None:
     assert len(window) == 1  # a refused payment is not kept
 
 
-def test_a_bulk_file_costs_each_payment_its_window_not_the_whole_history() -> None:
-    """5,000 payments of one client at one instant, then one more: velocity sees all of
-    them, and a payment a week later sees none (the window is found, not scanned)."""
+def test_a_window_over_a_bulk_file_holds_all_of_it_and_a_week_later_none() -> None:
+    """5,000 payments of one client at one instant, then one more: velocity names all of
+    them, in booking order; a payment a week later has none in its window."""
     window = ClientWindow("C-1", [pay(f"P-{i}") for i in range(5_000)])
     [alert] = check_velocity(pay("P-X"), window, VELOCITY)
     assert len(alert.related_references) == 5_000

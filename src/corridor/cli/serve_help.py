@@ -18,19 +18,16 @@ def show_logins(console: Console, result: DemoResult) -> None:
     )
     # One table per bank, so that what is typed at the login page (user and password)
     # keeps its full width even on 80 columns: folded, never elided, if narrower still.
-    widths = {f: _widest(result, f) for f in ("username", "password")}
+    user_width = max((len(login.username) for login in result.logins), default=0)
+    password_width = max((len(login.password) for login in result.logins), default=0)
     banks: dict[tuple[str, str], list[DemoLogin]] = {}
     for login in result.logins:
         banks.setdefault((login.institution_name, login.institution), []).append(login)
     for (name, bic), logins in banks.items():
         table = Table(title=f"Demo users of {name} ({bic})", title_justify="left")
-        table.add_column("user", no_wrap=True, overflow="fold", min_width=widths["username"])
-        table.add_column("password", no_wrap=True, overflow="fold", min_width=widths["password"])
+        table.add_column("user", no_wrap=True, overflow="fold", min_width=user_width)
+        table.add_column("password", no_wrap=True, overflow="fold", min_width=password_width)
         table.add_column("role", no_wrap=True, overflow="fold")
         for login in logins:
             table.add_row(login.username, login.password, login.role.value)
         console.print(table)
-
-
-def _widest(result: DemoResult, field: str) -> int:
-    return max((len(getattr(login, field)) for login in result.logins), default=0)

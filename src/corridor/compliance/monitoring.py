@@ -181,15 +181,12 @@ class ClientWindow:
     def __init__(self, client_id: str, payments: Iterable[PaymentFacts] = ()) -> None:
         self.client_id = client_id
         self._keys: list[tuple[datetime, str]] = []
-        self._instants: list[datetime] = []
         self._facts: list[PaymentFacts] = []
         self._booked: dict[str, tuple[datetime, str]] = {}  # each reference's key
         self._bands: dict[tuple[Money, Money], ClientWindow] = {}
         for payment in sorted(payments, key=_booking_key):
             self._admit(payment)
-            key = _booking_key(payment)
-            self._keys.append(key)
-            self._instants.append(key[0])
+            self._keys.append(_booking_key(payment))
             self._facts.append(payment)
 
     def add(self, payment: PaymentFacts) -> None:
@@ -198,7 +195,6 @@ class ClientWindow:
         key = _booking_key(payment)
         at = bisect_right(self._keys, key)
         self._keys.insert(at, key)
-        self._instants.insert(at, key[0])
         self._facts.insert(at, payment)
         for (floor, ceiling), band in self._bands.items():
             if _in_band(payment, floor, ceiling):
@@ -220,8 +216,8 @@ class ClientWindow:
         """The payments booked within `window` before `payment`, both ends included,
         itself left out, in booking order."""
         end = payment.instant
-        lo = bisect_left(self._instants, end - window)
-        hi = bisect_right(self._instants, end)
+        lo = bisect_left(self._keys, end - window, key=_instant)
+        hi = bisect_right(self._keys, end, key=_instant)
         chosen = self._facts[lo:hi]
         own = self._booked.get(payment.reference)
         if own is not None:  # the payment's own entry, wherever it was booked
@@ -253,6 +249,10 @@ def _in_band(payment: PaymentFacts, floor: Money, ceiling: Money) -> bool:
 
 def _booking_key(payment: PaymentFacts) -> tuple[datetime, str]:
     return (payment.instant, payment.reference)
+
+
+def _instant(key: tuple[datetime, str]) -> datetime:
+    return key[0]
 
 
 def describe_duration(span: timedelta) -> str:
