@@ -40,9 +40,20 @@ class ClientKind(StrEnum):
     CORPORATE = "corporate"
 
 
-def _country(value: object, what: str) -> None:
+_COUNTRIES_SEEN: set[str] = set()
+"""Codes already found well formed (at most 26² of them): a client's history is made of
+many facts with the same few countries, and the pattern is read once per code, not per
+fact."""
+
+
+def _country(value: object, where: str, field: str) -> None:
+    if isinstance(value, str) and value in _COUNTRIES_SEEN:
+        return
     if not isinstance(value, str) or not _COUNTRY.fullmatch(value):
-        raise PaymentFactsError(f"{what} is an ISO 3166 alpha-2 code such as GB, not {value!r}")
+        raise PaymentFactsError(
+            f"{where}: {field} is an ISO 3166 alpha-2 code such as GB, not {value!r}"
+        )
+    _COUNTRIES_SEEN.add(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +90,13 @@ class PaymentFacts:
             raise PaymentFactsError(
                 f"{where}: client_kind is a ClientKind, not {self.client_kind!r}"
             )
-        _country(self.client_residence, f"{where}: client_residence")
-        _country(self.debtor_country, f"{where}: debtor_country")
-        _country(self.creditor_country, f"{where}: creditor_country")
+        _country(self.client_residence, where, "client_residence")
+        _country(self.debtor_country, where, "debtor_country")
+        _country(self.creditor_country, where, "creditor_country")
         if not isinstance(self.agent_countries, tuple):
             raise PaymentFactsError(f"{where}: agent_countries is a tuple")
         for country in self.agent_countries:
-            _country(country, f"{where}: agent country")
+            _country(country, where, "agent country")
         if not isinstance(self.booked_at, datetime) or self.booked_at.utcoffset() is None:
             raise PaymentFactsError(f"{where}: booked_at is a timezone-aware datetime")
         if not isinstance(self.amount, Money) or not self.amount.is_positive():

@@ -9,7 +9,7 @@ store, where a limit the payment would go over rejects it after all (see `engine
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -163,15 +163,23 @@ class ClientHistory:
         if self._window is None:
             # Stored payments keep only what the rules sum (time, amount, USD equivalent);
             # the rest is the client's, which every payment of one debtor shares.
+            # The constructor, not dataclasses.replace: replace reads the fields anew for
+            # every copy, and a busy client's day is read back in every batch.
             self._window = ClientWindow(
                 facts.client_id,
                 (
-                    replace(
-                        facts,
+                    PaymentFacts(
                         reference=c.uetr,
+                        client_id=facts.client_id,
+                        client_kind=facts.client_kind,
+                        client_residence=facts.client_residence,
                         booked_at=c.received_at,
                         amount=c.instructed,
                         amount_usd=c.usd_equivalent,
+                        debtor_country=facts.debtor_country,
+                        creditor_country=facts.creditor_country,
+                        agent_countries=facts.agent_countries,
+                        purpose=facts.purpose,
                         mainland_individual_fx_purchase=c.mainland_fx,
                     )
                     for c in self._counted
