@@ -211,6 +211,19 @@ class ClientWindow:
             if _in_band(payment, floor, ceiling):
                 band.add(payment)
 
+    def remove(self, reference: str) -> None:
+        """Forget one of the client's payments (it no longer counts, or was only
+        provisional); PaymentFactsError if the window does not hold it."""
+        key = self._booked.pop(reference, None)
+        if key is None:
+            raise PaymentFactsError(f"the history holds no payment {reference!r}")
+        at = bisect_left(self._keys, key)
+        del self._keys[at]
+        del self._facts[at]
+        for band in self._bands.values():
+            if reference in band._booked:
+                band.remove(reference)
+
     def banded(self, floor: Money, ceiling: Money) -> ClientWindow:
         """The payments whose amount lies from `floor` up to but not including `ceiling`,
         in that currency, as a window of their own (kept as payments are added): a rule

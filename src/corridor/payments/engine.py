@@ -12,7 +12,8 @@ there. Every step is a tracker event in the store.
 A batch costs two store transactions and one or two ledger batches, whatever its size:
 
 1. validate and screen every instruction, price the ones that pass (reading the
-   debtors' recent history once for the batch);
+   debtors' recent history once for the batch, into their monitoring windows kept
+   from the batch before);
 2. one store transaction records them all: a priced payment takes its limits there
    (a guarded UPDATE: a limit it would go over rejects it after all) and deals its held
    FX quote, so both are atomic with the payment;

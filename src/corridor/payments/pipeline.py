@@ -33,7 +33,7 @@ from corridor.payments.lifecycle import LifecycleError, PaymentStatus
 from corridor.payments.liquidity import Liquidity
 from corridor.payments.payment import Payment
 from corridor.payments.planning import plan_of
-from corridor.payments.pricing import LIMIT_REASONS, QUOTA, ClientHistory, Priced, price
+from corridor.payments.pricing import LIMIT_REASONS, QUOTA, ClientHistories, Priced, price
 from corridor.payments.reference import Directory
 from corridor.payments.repository import COUNTING, PaymentRecord
 from corridor.payments.settlement import (
@@ -107,6 +107,8 @@ class Pipeline:
         self.corridor = corridor
         self.clock = clock
         self.actor = actor
+        self.histories = ClientHistories()
+        """The debtors' monitoring windows, kept between batches (see ClientHistories)."""
 
     def _now(self) -> datetime:
         """The clock's time in UTC: every stored stamp is UTC, so stamps compare as text."""
@@ -205,9 +207,10 @@ class Pipeline:
                 sorted({w.now.payment.debtor.account for w in todo}),
                 now,
                 lookback(corridor.monitoring),
+                self.histories.known,
             )
             quotes = repository.quotes_by_id(connection, quote_ids) if quote_ids else {}
-        histories = {account: ClientHistory(rows) for account, rows in counted.items()}
+        histories = self.histories.for_batch(counted)
         for w in todo:
             payment = w.now.payment
             held: Quote | FxError | None = None

@@ -21,7 +21,12 @@ from corridor.compliance.limits import (
     LimitUse,
     limit_uses,
 )
-from corridor.compliance.monitoring import ClientKind, ClientWindow, PaymentFacts
+from corridor.compliance.monitoring import (
+    ClientKind,
+    ClientWindow,
+    PaymentFacts,
+    PaymentFactsError,
+)
 from corridor.fx import FxDesk, FxError, Quote
 from corridor.money import Money
 from corridor.payments.fees import FeeError, FeeTable
@@ -147,49 +152,156 @@ def payment_facts(payment: Payment, at: datetime, usd: Money, client_id: str) ->
     )
 
 
+def _stored_facts(facts: PaymentFacts, counted: CountingPayment) -> PaymentFacts:
+    """A stored payment as the rules read it: its time, amount and USD equivalent; the rest
+    is the client's, which every payment of one debtor shares (the rules read nothing else
+    of a payment in the history). The constructor, not dataclasses.replace, which reads
+    the fields anew for every copy."""
+    return PaymentFacts(
+        reference=counted.uetr,
+        client_id=facts.client_id,
+        client_kind=facts.client_kind,
+        client_residence=facts.client_residence,
+        booked_at=counted.received_at,
+        amount=counted.instructed,
+        amount_usd=counted.usd_equivalent,
+        debtor_country=facts.debtor_country,
+        creditor_country=facts.creditor_country,
+        agent_countries=facts.agent_countries,
+        purpose=facts.purpose,
+        mainland_individual_fx_purchase=counted.mainland_fx,
+    )
+
+
+@dataclass(slots=True)
+class _Kept:
+    """One debtor's window as the last batch left it."""
+
+    client: tuple[str, ClientKind, str]
+    window: ClientWindow
+    stored: dict[str, CountingPayment]
+    """The stored payments the window holds, by UETR: the objects the store's read gave."""
+    provisional: list[str]
+    """Payments priced in the last batch, held in the window until the store tells."""
+
+
+class ClientHistories:
+    """Each debtor's `ClientWindow`, kept from one batch to the next.
+
+    A busy client's recent payments are read back from the store in every batch; turning
+    each of them into facts and sorting them again made every batch cost the client's
+    whole window. Kept, a window is brought in line with what the store read gives:
+    the payments priced in the last batch come out, a stored payment the read no longer
+    gives (cancelled, returned, rejected, aged out of the lookback) or gives changed
+    comes out, and the new ones go in, so it holds exactly what a window built afresh
+    from the read would hold. `known` is the store read's memory of its rows
+    (`repository.history`), so an unchanged row is the same object again.
+
+    Kept for the `capacity` debtors seen last. One per engine, used by one thread.
+    """
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.capacity = capacity
+        self.known: dict[str, dict[tuple[Any, ...], CountingPayment]] = {}
+        self._kept: dict[str, _Kept] = {}
+
+    def for_batch(self, counted: dict[str, list[CountingPayment]]) -> dict[str, ClientHistory]:
+        """One `ClientHistory` per debtor account of the batch, from the store's read."""
+        histories = {
+            account: ClientHistory(rows, self, account) for account, rows in counted.items()
+        }
+        for account in counted:  # seen now: kept the longest
+            kept = self._kept.pop(account, None)
+            if kept is not None:
+                self._kept[account] = kept
+        while len(self._kept) > self.capacity:
+            del self._kept[next(iter(self._kept))]
+        if len(self.known) > self.capacity:
+            self.known = {a: rows for a, rows in self.known.items() if a in self._kept}
+        return histories
+
+    def window(
+        self, account: str, facts: PaymentFacts, counted: Sequence[CountingPayment]
+    ) -> ClientWindow:
+        """`account`'s window holding exactly `counted`, kept or built."""
+        client = (facts.client_id, facts.client_kind, facts.client_residence)
+        kept = self._kept.pop(account, None)
+        if kept is not None and kept.client == client:
+            try:
+                _bring_in_line(kept, facts, counted)
+            except PaymentFactsError:
+                # Not expected (a window and its bookkeeping change together), but one
+                # built afresh is always right, so a doubt costs only the time.
+                kept = None
+        if kept is None or kept.client != client:
+            kept = _Kept(
+                client,
+                ClientWindow(facts.client_id, (_stored_facts(facts, c) for c in counted)),
+                {c.uetr: c for c in counted},
+                [],
+            )
+        # Kept again only once in line: a failure above leaves the debtor unkept.
+        self._kept[account] = kept
+        return kept.window
+
+    def provisional(self, account: str, reference: str) -> None:
+        """A payment priced in this batch is in `account`'s window until the next read."""
+        kept = self._kept.get(account)
+        if kept is not None:
+            kept.provisional.append(reference)
+
+
+def _bring_in_line(kept: _Kept, facts: PaymentFacts, counted: Sequence[CountingPayment]) -> None:
+    window = kept.window
+    for reference in kept.provisional:
+        window.remove(reference)
+    kept.provisional.clear()
+    now = {c.uetr: c for c in counted}
+    for uetr, stored in list(kept.stored.items()):
+        if now.get(uetr) is not stored:
+            window.remove(uetr)
+            del kept.stored[uetr]
+    for uetr, c in now.items():
+        if uetr not in kept.stored:
+            window.add(_stored_facts(facts, c))
+            kept.stored[uetr] = c
+
+
 class ClientHistory:
     """A debtor's earlier counting payments as the monitoring rules read them: those the
-    store holds (`CountingPayment`s, turned into facts once, on first use) and those
-    priced before in the same batch, kept in booking order (a `ClientWindow`), so a
-    client with a large file in flight costs each payment a bisection, not a scan."""
+    store holds (`CountingPayment`s, turned into facts on first use) and those priced
+    before in the same batch, kept in booking order (a `ClientWindow`), so a client with
+    a large file in flight costs each payment a bisection, not a scan. Given the engine's
+    `ClientHistories`, the window is the one kept from the last batch, brought in line."""
 
-    def __init__(self, counted: Sequence[CountingPayment]) -> None:
+    def __init__(
+        self,
+        counted: Sequence[CountingPayment],
+        kept: ClientHistories | None = None,
+        account: str = "",
+    ) -> None:
         self._counted = counted
+        self._kept = kept
+        self._account = account
         self._window: ClientWindow | None = None
 
     def before(self, facts: PaymentFacts) -> ClientWindow:
         """The history `facts`' payment is judged against (the window leaves the payment
         itself out: a held payment priced again is not its own history)."""
         if self._window is None:
-            # Stored payments keep only what the rules sum (time, amount, USD equivalent);
-            # the rest is the client's, which every payment of one debtor shares.
-            # The constructor, not dataclasses.replace: replace reads the fields anew for
-            # every copy, and a busy client's day is read back in every batch.
-            self._window = ClientWindow(
-                facts.client_id,
-                (
-                    PaymentFacts(
-                        reference=c.uetr,
-                        client_id=facts.client_id,
-                        client_kind=facts.client_kind,
-                        client_residence=facts.client_residence,
-                        booked_at=c.received_at,
-                        amount=c.instructed,
-                        amount_usd=c.usd_equivalent,
-                        debtor_country=facts.debtor_country,
-                        creditor_country=facts.creditor_country,
-                        agent_countries=facts.agent_countries,
-                        purpose=facts.purpose,
-                        mainland_individual_fx_purchase=c.mainland_fx,
-                    )
-                    for c in self._counted
-                ),
-            )
+            if self._kept is not None:
+                self._window = self._kept.window(self._account, facts, self._counted)
+            else:
+                self._window = ClientWindow(
+                    facts.client_id, (_stored_facts(facts, c) for c in self._counted)
+                )
         return self._window
 
     def add(self, facts: PaymentFacts) -> None:
         """A payment priced in this batch: part of the history of the ones after it."""
         self.before(facts).add(facts)
+        if self._kept is not None:
+            self._kept.provisional(self._account, facts.reference)
 
 
 def reason_of(exc: Exception) -> str:

@@ -425,11 +425,16 @@ def history(
     debtor_accounts: Sequence[str],
     now: datetime,
     lookback: Lookback,
+    known: dict[str, dict[tuple[Any, ...], CountingPayment]] | None = None,
 ) -> dict[str, list[CountingPayment]]:
     """Per debtor account, its payments that count (COUNTING) which the monitoring rules
     can take into account at `now` (see `Lookback`): every one received within
     `lookback.recent`, and those within `lookback.banded` whose instructed amount lies in
-    one of its bands. Narrowed in SQL, so a busy client's week is not read back whole."""
+    one of its bands. Narrowed in SQL, so a busy client's week is not read back whole.
+
+    `known`, where given, holds per account the CountingPayments of the last read by
+    their stored row: a row read again unchanged gives the same object back (which is
+    how `ClientHistories` tells what changed), and after the read it holds this read's."""
     columns = payments_table.c
     recent = columns.received_at >= (now - lookback.recent).isoformat()
     bands = [
@@ -445,6 +450,8 @@ def history(
         banded = columns.received_at >= (now - lookback.banded).isoformat()
         wanted = sa.or_(recent, sa.and_(banded, sa.or_(*bands)))
     out: dict[str, list[CountingPayment]] = {account: [] for account in debtor_accounts}
+    read: dict[str, dict[tuple[Any, ...], CountingPayment]] = {account: {} for account in out}
+    before = known if known is not None else {}
     for chunk in _chunks(sorted(out)):
         query = sa.select(
             columns.uetr,
@@ -460,12 +467,13 @@ def history(
             columns.usd_equivalent.is_not(None),
             wanted,
         )
-        # Rows unpacked: reading a Row's fields by name costs more than the rest of the loop.
-        for uetr, account, received_at, instructed, ccy, usd, mainland_fx in connection.execute(
-            query
-        ):
-            out[account].append(
-                CountingPayment(
+        for row in connection.execute(query):
+            stored = tuple(row)
+            account = stored[1]
+            counting = before.get(account, {}).get(stored)
+            if counting is None:
+                uetr, _, received_at, instructed, ccy, usd, mainland_fx = stored
+                counting = CountingPayment(
                     str(uetr),
                     account,
                     datetime.fromisoformat(received_at),
@@ -473,7 +481,10 @@ def history(
                     Money.of(usd, "USD"),
                     bool(mainland_fx),
                 )
-            )
+            read[account][stored] = counting
+            out[account].append(counting)
+    if known is not None:
+        known.update(read)
     return out
 
 
