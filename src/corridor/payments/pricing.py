@@ -21,12 +21,7 @@ from corridor.compliance.limits import (
     LimitUse,
     limit_uses,
 )
-from corridor.compliance.monitoring import (
-    ClientKind,
-    ClientWindow,
-    PaymentFacts,
-    PaymentFactsError,
-)
+from corridor.compliance.monitoring import ClientKind, ClientWindow, PaymentFacts
 from corridor.fx import FxDesk, FxError, Quote
 from corridor.money import Money
 from corridor.payments.fees import FeeError, FeeTable
@@ -225,22 +220,18 @@ class ClientHistories:
     ) -> ClientWindow:
         """`account`'s window holding exactly `counted`, kept or built."""
         client = (facts.client_id, facts.client_kind, facts.client_residence)
+        # Taken out while it changes: should bringing it in line fail, the debtor is
+        # unkept and the next batch builds its window afresh.
         kept = self._kept.pop(account, None)
         if kept is not None and kept.client == client:
-            try:
-                _bring_in_line(kept, facts, counted)
-            except PaymentFactsError:
-                # Not expected (a window and its bookkeeping change together), but one
-                # built afresh is always right, so a doubt costs only the time.
-                kept = None
-        if kept is None or kept.client != client:
+            _bring_in_line(kept, facts, counted)
+        else:
             kept = _Kept(
                 client,
                 ClientWindow(facts.client_id, (_stored_facts(facts, c) for c in counted)),
                 {c.uetr: c for c in counted},
                 [],
             )
-        # Kept again only once in line: a failure above leaves the debtor unkept.
         self._kept[account] = kept
         return kept.window
 
