@@ -1,8 +1,10 @@
 """The audit chain on both stores: entries chain by SHA-256, any edit of any field of
-any entry is found at that entry, and a missing entry is named."""
+any entry is found at that entry, a missing entry is named, and writers racing for the
+chain's head all get their entries in."""
 
 from __future__ import annotations
 
+import threading
 from itertools import pairwise
 
 import sqlalchemy as sa
@@ -87,3 +89,44 @@ def test_a_missing_entry_is_named(engine: Engine) -> None:
     with engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM audit_log WHERE seq = 2"))
     assert audit.first_broken_link(engine) == (3, "entry 2 is missing (the next is 3)")
+
+
+def test_racing_writers_each_get_their_batches_in_whole(engine: Engine) -> None:
+    """Two writers (as two server processes would be) append batches at once: every
+    entry lands, each batch's entries stand together, and the chain holds."""
+    batches, size = 15, 3
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+    written: dict[str, list[list[int]]] = {"a": [], "b": []}
+
+    def writer(name: str) -> None:
+        start.wait()
+        try:
+            for n in range(batches):
+                entries = audit.record_all(
+                    engine,
+                    [
+                        {
+                            "institution": "ALBNGB2LXXX",
+                            "actor": f"{name}@albion",
+                            "action": "create payment",
+                            "target": f"payment:{name}-{n}-{i}",
+                        }
+                        for i in range(size)
+                    ],
+                )
+                written[name].append([e.seq for e in entries])
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(name,)) for name in written]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    seqs = sorted(seq for batches_of in written.values() for batch in batches_of for seq in batch)
+    assert seqs == list(range(1, 2 * batches * size + 1))
+    for batch in (b for batches_of in written.values() for b in batches_of):
+        assert batch == list(range(batch[0], batch[0] + size))
+    assert audit.first_broken_link(engine) is None

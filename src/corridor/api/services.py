@@ -168,19 +168,22 @@ class Operations:
         made = [(caller, answer.record) for caller, answer in batch if answer.created and caller]
         if not made:
             return
-        with self.engine.begin() as connection:
-            for caller, record in made:
-                audit.append(
-                    connection,
-                    institution=caller.institution,
-                    actor=caller.user.username,
-                    action="create payment",
-                    target=f"payment:{record.payment.uetr}",
-                    after={
+        audit.record_all(
+            self.engine,
+            [
+                {
+                    "institution": caller.institution,
+                    "actor": caller.user.username,
+                    "action": "create payment",
+                    "target": f"payment:{record.payment.uetr}",
+                    "after": {
                         "status": record.status.value,
                         "amount": str(record.payment.instructed_amount),
                     },
-                )
+                }
+                for caller, record in made
+            ],
+        )
 
     def _audit(self, caller: Caller, action: str, target: str, **fields: Any) -> None:
         audit.record(

@@ -42,6 +42,7 @@ audit_table = sa.Table(
     sa.Column("sha256", sa.String(64)),
 )
 _RETRIES = 5
+_CHAIN_LOCK = 0x436F7272_41756469  # PostgreSQL advisory lock key for the chain's head
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +112,7 @@ def append(
 ) -> AuditEntry:
     """Add an entry at the end of the chain, in the caller's unit of work (so the entry
     and the change it records commit together or not at all)."""
+    _hold_head(connection)
     last = connection.execute(
         sa.select(audit_table.c.seq, audit_table.c.sha256)
         .order_by(audit_table.c.seq.desc())
@@ -140,14 +142,34 @@ def append(
     return AuditEntry(seq, at, institution, actor, action, target, before, after, prev, digest)
 
 
+def _hold_head(connection: Connection) -> None:
+    """Hold the chain's head until the caller's unit of work ends, so that writers racing
+    for it (threads, or several server processes) append one after another instead of
+    reading the same head: PostgreSQL takes a transaction-scoped advisory lock; SQLite
+    takes its write lock now, unless the unit of work has written (and so holds it)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_CHAIN_LOCK)))
+        return
+    driver = connection.connection.driver_connection
+    if not getattr(driver, "in_transaction", True):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def record(engine: Engine, **fields: Any) -> AuditEntry:
     """Append an entry in a transaction of its own (for actions whose own unit of work
     is another package's, such as the payments engine's); retried when two writers race
     for the same place in the chain."""
+    return record_all(engine, [fields])[0]
+
+
+def record_all(engine: Engine, entries: list[dict[str, Any]]) -> list[AuditEntry]:
+    """Append `entries` (each `append`'s fields), in order, in one transaction of their
+    own; retried whole when another writer (a thread, or another server process) took a
+    place in the chain first, which the store's unique `seq` reports."""
     for attempt in range(_RETRIES):
         try:
             with engine.begin() as connection:
-                return append(connection, **fields)
+                return [append(connection, **fields) for fields in entries]
         except sa.exc.IntegrityError:
             if attempt == _RETRIES - 1:
                 raise
