@@ -389,13 +389,8 @@ class Pipeline:
             failed = next(failures)
             posted = next(failures) if due else None
             if failed is None:
-                held = {
-                    k: v
-                    for k, v in w.now.settlement.items()
-                    if k not in ("waiting_on", "queue_place")
-                }
                 w.now = moved_on(
-                    w.now.moved(w.now.lifecycle, held),
+                    w.now.moved(w.now.lifecycle, _off_the_queue(w.now.settlement)),
                     S.RESERVED,
                     now,
                     self.actor,
@@ -564,6 +559,14 @@ def _parties(payment: Payment) -> screening.PaymentParties:
         intermediary_agents=tuple(screening.Agent(b) for b in payment.intermediary_agents),
         remittance=payment.remittance,
     )
+
+
+def _off_the_queue(settlement: dict[str, Any]) -> dict[str, Any]:
+    """The settlement without its place in the liquidity queue; the same dict when it has
+    none, so that the store is not asked to write an unchanged settlement again."""
+    if "waiting_on" not in settlement and "queue_place" not in settlement:
+        return settlement
+    return {k: v for k, v in settlement.items() if k not in ("waiting_on", "queue_place")}
 
 
 def _due(record: PaymentRecord, today: date) -> bool:
