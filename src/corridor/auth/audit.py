@@ -112,19 +112,36 @@ def append(
 ) -> AuditEntry:
     """Add an entry at the end of the chain, in the caller's unit of work (so the entry
     and the change it records commit together or not at all)."""
+    fields = {"institution": institution, "actor": actor, "action": action, "target": target}
+    return append_all(connection, [{**fields, "before": before, "after": after}])[0]
+
+
+def append_all(connection: Connection, entries: list[dict[str, Any]]) -> list[AuditEntry]:
+    """Add `entries` (each `append`'s fields), in order, at the end of the chain in the
+    caller's unit of work: the head read once and every row written in one statement (a
+    payment batch audits each of its creations)."""
+    if not entries:
+        return []
     _hold_head(connection)
     last = connection.execute(
         sa.select(audit_table.c.seq, audit_table.c.sha256)
         .order_by(audit_table.c.seq.desc())
         .limit(1)
     ).first()
-    seq, prev = (1, GENESIS) if last is None else (int(last.seq) + 1, str(last.sha256))
+    seq, prev = (0, GENESIS) if last is None else (int(last.seq), str(last.sha256))
     at = datetime.now(UTC).isoformat(timespec="microseconds")
-    before_text, after_text = _dump(before), _dump(after)
-    digest = entry_hash(seq, at, institution, actor, action, target, before_text, after_text, prev)
-    connection.execute(
-        audit_table.insert(),
-        [
+    written: list[AuditEntry] = []
+    rows: list[dict[str, Any]] = []
+    for fields in entries:
+        seq += 1
+        institution, actor = fields["institution"], fields["actor"]
+        action, target = fields["action"], fields["target"]
+        before, after = fields.get("before"), fields.get("after")
+        before_text, after_text = _dump(before), _dump(after)
+        digest = entry_hash(
+            seq, at, institution, actor, action, target, before_text, after_text, prev
+        )
+        rows.append(
             {
                 "seq": seq,
                 "at": at,
@@ -137,9 +154,13 @@ def append(
                 "prev_sha256": prev,
                 "sha256": digest,
             }
-        ],
-    )
-    return AuditEntry(seq, at, institution, actor, action, target, before, after, prev, digest)
+        )
+        written.append(
+            AuditEntry(seq, at, institution, actor, action, target, before, after, prev, digest)
+        )
+        prev = digest
+    connection.execute(audit_table.insert(), rows)
+    return written
 
 
 def _hold_head(connection: Connection) -> None:
@@ -169,7 +190,7 @@ def record_all(engine: Engine, entries: list[dict[str, Any]]) -> list[AuditEntry
     for attempt in range(_RETRIES):
         try:
             with engine.begin() as connection:
-                return [append(connection, **fields) for fields in entries]
+                return append_all(connection, entries)
         except sa.exc.IntegrityError:
             if attempt == _RETRIES - 1:
                 raise
