@@ -116,7 +116,7 @@ def test_racing_writers_each_get_their_batches_in_whole(engine: Engine) -> None:
                     ],
                 )
                 written[name].append([e.seq for e in entries])
-        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+        except BaseException as exc:  # reported by the assertion below
             failures.append(exc)
 
     threads = [threading.Thread(target=writer, args=(name,)) for name in written]

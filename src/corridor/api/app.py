@@ -4,6 +4,7 @@ OpenAPI at `/openapi.json`, docs at `/docs` (served from the installed package, 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -80,13 +81,37 @@ class SecurityHeaders:
         await self.app(scope, receive, stamped)
 
 
-def create_app(engine: Engine, *, ops: Operations | None = None, console: bool = True) -> FastAPI:
-    """The app over one store; `ops` started with the app and stopped with it."""
+def settle_the_heap() -> None:
+    """Collect once, then freeze what is left (`gc.freeze`): the modules, reference data,
+    watch lists, FX history and name tables a started server holds, some 400,000 objects.
+
+    Left to the cycle collector, every full collection walks them all again and stalls
+    the whole server (130–165 ms each, five in a run of 3,000 creations, the worst of the
+    API's p99); frozen, those collections walk only what was made since (46–49 ms at
+    worst). Objects made later are collected as before. Only for a process that serves
+    until it exits: frozen objects are never reclaimed by the collector.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def create_app(
+    engine: Engine,
+    *,
+    ops: Operations | None = None,
+    console: bool = True,
+    settle_heap: bool = False,
+) -> FastAPI:
+    """The app over one store; `ops` started with the app and stopped with it. With
+    `settle_heap` (a server process: `corridor serve`, the API bench), what the started
+    app holds is frozen out of the cycle collector's reach (see `settle_the_heap`)."""
     service = ops or Operations(engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         service.start()
+        if settle_heap:
+            settle_the_heap()
         try:
             yield
         finally:

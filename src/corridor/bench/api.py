@@ -121,7 +121,7 @@ def run(
         bodies_file.write_text("\n".join(json.dumps(b) for b in bodies) + "\n", encoding="utf-8")
         report("setting up the corridor", 1, 1)
         ops = Operations(engine, clock=_MovingClock(BUSINESS_DAY))
-        app = create_app(engine, ops=ops, console=False)
+        app = create_app(engine, ops=ops, console=False, settle_heap=True)
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = int(s.getsockname()[1])

@@ -32,4 +32,10 @@ def serve(
     console.print(f"Books: {display_url()}")
     console.print(f"Console: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
     # Access logs carry paths and status codes only (never bodies, cookies or keys).
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="info", access_log=True)
+    uvicorn.run(
+        create_app(engine, settle_heap=True),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=True,
+    )
