@@ -4,7 +4,6 @@ OpenAPI at `/openapi.json`, docs at `/docs` (served from the installed package, 
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -33,6 +32,7 @@ from corridor.api.services import (
     Operations,
     UploadTooLargeError,
 )
+from corridor.runtime import settle_the_heap
 
 ERRORS = {
     401: {"model": ErrorOut, "description": "No valid API key or session"},
@@ -79,20 +79,6 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, stamped)
-
-
-def settle_the_heap() -> None:
-    """Collect once, then freeze what is left (`gc.freeze`): the modules, reference data,
-    watch lists, FX history and name tables a started server holds, some 400,000 objects.
-
-    Left to the cycle collector, every full collection walks them all again and stalls
-    the whole server (130–165 ms each, five in a run of 3,000 creations, the worst of the
-    API's p99); frozen, those collections walk only what was made since (46–49 ms at
-    worst). Objects made later are collected as before. Only for a process that serves
-    until it exits: frozen objects are never reclaimed by the collector.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def create_app(

@@ -34,6 +34,7 @@ from corridor.demo import network
 from corridor.demo.traffic import instruction_of
 from corridor.ledger import Ledger
 from corridor.payments.engine import PaymentEngine
+from corridor.runtime import settle_the_heap
 from corridor.store import Backend, make_engine, upgrade
 
 Progress = Callable[[str, int, int], None]
@@ -88,6 +89,7 @@ def run(
             today = BUSINESS_DAY.date()
             instructions = [instruction_of(rng, 1, n, today) for n in range(payments + single)]
             statuses: Counter[str] = Counter()
+            settle_the_heap()  # as a server does once started: see corridor.runtime
             step = min(BATCH_STEP, DAY / max(1, -(-payments // batch_size)))
             started = time.perf_counter()
             for start in range(0, payments, batch_size):
