@@ -75,7 +75,7 @@ def main() -> None:
     """Run the command line; user errors become one line on stderr and exit code 1."""
     # A command runs until its process exits: what the imports loaded is set aside from
     # the cycle collector (`settle_the_heap`). Only here, not in `app`, which tests call.
-    settle_the_heap()
+    settle_the_heap(collect=False)
     try:
         app()
     except USER_ERRORS as exc:
