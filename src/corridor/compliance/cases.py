@@ -492,6 +492,14 @@ def cleared_for(engine: Engine, party_key: str) -> dict[tuple[str, int, str], st
     return cleared_for_keys(engine, [party_key]).get(party_key, {})
 
 
+# Read for every batch of payments screened: built once (building it cost more than
+# running it), the keys and versions bound at each read.
+_CLEARED = sa.select(cleared_table).where(
+    cleared_table.c.party_key.in_(sa.bindparam("keys", expanding=True)),
+    cleared_table.c.list_version.in_(sa.bindparam("versions", expanding=True)),
+)
+
+
 def cleared_for_keys(
     engine: Engine, keys: Iterable[str], versions: Iterable[int] | None = None
 ) -> dict[str, dict[tuple[str, int, str], str]]:
@@ -503,12 +511,9 @@ def cleared_for_keys(
     )
     if not keys or not in_force:
         return {}
-    query = sa.select(cleared_table).where(
-        cleared_table.c.party_key.in_(keys), cleared_table.c.list_version.in_(in_force)
-    )
     out: dict[str, dict[tuple[str, int, str], str]] = {}
     with engine.connect() as connection:
-        for row in connection.execute(query):
+        for row in connection.execute(_CLEARED, {"keys": keys, "versions": in_force}):
             out.setdefault(row.party_key, {})[(row.list, int(row.list_version), row.entry_id)] = (
                 row.case_id
             )

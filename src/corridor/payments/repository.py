@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -113,6 +114,27 @@ class PaymentRecord:
         )
 
 
+# Statements the engine runs every batch, built once: building one (its clauses, its cache
+# key) cost more than running it. What varies is bound at each execution.
+_BY_INSTRUCTION = sa.select(
+    payments_table.c.uetr, payments_table.c.debtor_agent, payments_table.c.end_to_end_id
+).where(
+    payments_table.c.debtor_agent.in_(sa.bindparam("agents", expanding=True)),
+    payments_table.c.end_to_end_id.in_(sa.bindparam("ids", expanding=True)),
+    # A rejected instruction never happened: the same one sent again is a new payment.
+    # Both conditions of the partial unique index `payments_instruction` are spelled out,
+    # so the store can use it (without the second, SQLite scanned every payment).
+    payments_table.c.status != PaymentStatus.REJECTED.value,
+    payments_table.c.end_to_end_id != NOT_PROVIDED,
+)
+_BY_KEY = sa.select(payments_table.c.uetr, payments_table.c.idempotency_key).where(
+    payments_table.c.idempotency_key.in_(sa.bindparam("keys", expanding=True))
+)
+_STORED = sa.select(payments_table.c.uetr).where(
+    payments_table.c.uetr.in_(sa.bindparam("uetrs", expanding=True))
+)
+
+
 def existing_for(
     connection: Connection,
     payments: Sequence[Payment],
@@ -126,7 +148,6 @@ def existing_for(
     new payment. An end-to-end id of NOTPROVIDED names no instruction: only its key can
     make such a payment a repeat."""
     found: dict[int, str] = {}
-    columns = payments_table.c
     by_instruction: dict[tuple[str, str], list[int]] = {}
     for i, p in enumerate(payments):
         instruction = instruction_of(p)
@@ -135,16 +156,8 @@ def existing_for(
     agents = sorted({agent for agent, _ in by_instruction})
     ids = sorted({e2e for _, e2e in by_instruction})
     for chunk in _chunks(ids):
-        # A rejected instruction never happened: the same one sent again is a new payment.
-        # Both conditions of the partial unique index `payments_instruction` are spelled
-        # out, so the store can use it (without the second, SQLite scanned every payment).
-        query = sa.select(columns.uetr, columns.debtor_agent, columns.end_to_end_id).where(
-            columns.debtor_agent.in_(agents),
-            columns.end_to_end_id.in_(chunk),
-            columns.status != PaymentStatus.REJECTED.value,
-            columns.end_to_end_id != NOT_PROVIDED,
-        )
-        for row in connection.execute(query):
+        found_rows = connection.execute(_BY_INSTRUCTION, {"agents": agents, "ids": list(chunk)})
+        for row in found_rows:
             for position in by_instruction.get((row.debtor_agent, row.end_to_end_id), []):
                 found[position] = str(row.uetr)
     by_key: dict[str, list[int]] = {}
@@ -152,10 +165,7 @@ def existing_for(
         if key is not None:
             by_key.setdefault(key, []).append(i)
     for chunk in _chunks(sorted(by_key)):
-        query = sa.select(columns.uetr, columns.idempotency_key).where(
-            columns.idempotency_key.in_(chunk)
-        )
-        for keyed in connection.execute(query):
+        for keyed in connection.execute(_BY_KEY, {"keys": list(chunk)}):
             for position in by_key[keyed.idempotency_key]:
                 found.setdefault(position, str(keyed.uetr))
     return found
@@ -165,8 +175,7 @@ def stored_uetrs(connection: Connection, uetrs: Sequence[str]) -> set[str]:
     """The UETRs among `uetrs` that stored payments carry."""
     found: set[str] = set()
     for chunk in _chunks(sorted(set(uetrs))):
-        query = sa.select(payments_table.c.uetr).where(payments_table.c.uetr.in_(chunk))
-        found.update(str(u) for u in connection.execute(query).scalars())
+        found.update(str(u) for u in connection.execute(_STORED, {"uetrs": list(chunk)}).scalars())
     return found
 
 
@@ -216,6 +225,31 @@ def insert(connection: Connection, records: Sequence[PaymentRecord]) -> None:
     _insert_events(connection, [(r.payment.uetr, r.lifecycle.events, 0) for r in records])
 
 
+# A payment moved on, guarded by the status it was read in (see `update`): its status and
+# time only, or with its settlement and what is kept beside it in columns.
+_GUARD = sa.and_(
+    payments_table.c.uetr == sa.bindparam("k_uetr"),
+    payments_table.c.status == sa.bindparam("k_was"),
+)
+_MOVED_VALUES: dict[str, Any] = {
+    "status": sa.bindparam("v_status"),
+    "updated_at": sa.bindparam("v_updated_at"),
+}
+_MOVED = payments_table.update().where(_GUARD).values(**_MOVED_VALUES)
+_RESETTLED = (
+    payments_table.update()
+    .where(_GUARD)
+    .values(
+        **_MOVED_VALUES,
+        settlement=sa.bindparam("v_settlement"),
+        usd_equivalent=sa.bindparam("v_usd_equivalent"),
+        value_date=sa.bindparam("v_value_date"),
+        waiting_on=sa.bindparam("v_waiting_on"),
+        queue_place=sa.bindparam("v_queue_place"),
+    )
+)
+
+
 def update(connection: Connection, changes: Sequence[tuple[PaymentRecord, PaymentRecord]]) -> None:
     """Store what changed from each `before` to its `after`: status, settlement (only
     when it changed), new events.
@@ -226,19 +260,6 @@ def update(connection: Connection, changes: Sequence[tuple[PaymentRecord, Paymen
     """
     if not changes:
         return
-    columns = payments_table.c
-    guard = sa.and_(columns.uetr == sa.bindparam("k_uetr"), columns.status == sa.bindparam("k_was"))
-    moved: dict[str, Any] = {
-        "status": sa.bindparam("v_status"),
-        "updated_at": sa.bindparam("v_updated_at"),
-    }
-    resettled = moved | {
-        "settlement": sa.bindparam("v_settlement"),
-        "usd_equivalent": sa.bindparam("v_usd_equivalent"),
-        "value_date": sa.bindparam("v_value_date"),
-        "waiting_on": sa.bindparam("v_waiting_on"),
-        "queue_place": sa.bindparam("v_queue_place"),
-    }
     plain: list[dict[str, Any]] = []
     settled: list[dict[str, Any]] = []
     for before, after in changes:
@@ -258,9 +279,8 @@ def update(connection: Connection, changes: Sequence[tuple[PaymentRecord, Paymen
             row["v_queue_place"] = after.settlement.get("queue_place")
             settled.append(row)
     changed = 0
-    for rows, values in ((plain, moved), (settled, resettled)):
+    for rows, statement in ((plain, _MOVED), (settled, _RESETTLED)):
         if rows:
-            statement = payments_table.update().where(guard).values(**values)
             changed += connection.execute(statement, rows).rowcount
     if changed != len(changes):
         stale = ", ".join(after.payment.uetr for _, after in changes[:3])
@@ -362,20 +382,26 @@ def in_status(connection: Connection, status: PaymentStatus, limit: int = 10_000
     return [str(uetr) for uetr in connection.execute(query).scalars()]
 
 
+_WAITING_ON = (
+    sa.select(
+        payments_table.c.waiting_on,
+        sa.func.max(payments_table.c.priority),
+        sa.func.max(payments_table.c.queue_place),
+    )
+    .where(
+        payments_table.c.status == PaymentStatus.QUEUED.value,
+        payments_table.c.waiting_on.is_not(None),
+    )
+    .group_by(payments_table.c.waiting_on)
+)
+
+
 def waiting_on(connection: Connection) -> tuple[dict[int, int], int]:
     """Bank accounts queued payments wait on (ledger ids) → the highest priority waiting;
     and the last place given in the queue (0 when none waits): the next go after it."""
-    columns = payments_table.c
-    query = (
-        sa.select(
-            columns.waiting_on, sa.func.max(columns.priority), sa.func.max(columns.queue_place)
-        )
-        .where(columns.status == PaymentStatus.QUEUED.value, columns.waiting_on.is_not(None))
-        .group_by(columns.waiting_on)
-    )
     waiting: dict[int, int] = {}
     last = 0
-    for account, top, place in connection.execute(query):
+    for account, top, place in connection.execute(_WAITING_ON):
         waiting[int(account, 16)] = int(top)
         last = max(last, int(place or 0))
     return waiting, last
@@ -435,39 +461,15 @@ def history(
     `known`, where given, holds per account the CountingPayments of the last read by
     their stored row: a row read again unchanged gives the same object back (which is
     how `ClientHistories` tells what changed), and after the read it holds this read's."""
-    columns = payments_table.c
-    recent = columns.received_at >= (now - lookback.recent).isoformat()
-    bands = [
-        sa.and_(
-            columns.currency == floor.currency.code,
-            columns.instructed_minor >= floor.to_minor_units(ROUND_FLOOR),
-            columns.instructed_minor < threshold.to_minor_units(ROUND_CEILING),
-        )
-        for floor, threshold in lookback.bands
-    ]
-    wanted = recent
-    if bands and lookback.banded > timedelta(0):
-        banded = columns.received_at >= (now - lookback.banded).isoformat()
-        wanted = sa.or_(recent, sa.and_(banded, sa.or_(*bands)))
     out: dict[str, list[CountingPayment]] = {account: [] for account in debtor_accounts}
     read: dict[str, dict[tuple[Any, ...], CountingPayment]] = {account: {} for account in out}
     before = known if known is not None else {}
+    query, banded = _history_query(lookback)
+    window = {"recent_from": (now - lookback.recent).isoformat()}
+    if banded:
+        window["banded_from"] = (now - lookback.banded).isoformat()
     for chunk in _chunks(sorted(out)):
-        query = sa.select(
-            columns.uetr,
-            columns.debtor_account,
-            columns.received_at,
-            columns.instructed,
-            columns.currency,
-            columns.usd_equivalent,
-            columns.mainland_fx,
-        ).where(
-            columns.debtor_account.in_(chunk),
-            columns.status.in_([s.value for s in COUNTING]),
-            columns.usd_equivalent.is_not(None),
-            wanted,
-        )
-        for row in connection.execute(query):
+        for row in connection.execute(query, {"accounts": list(chunk), **window}):
             stored = tuple(row)
             account = stored[1]
             counting = before.get(account, {}).get(stored)
@@ -486,6 +488,42 @@ def history(
     if known is not None:
         known.update(read)
     return out
+
+
+@lru_cache(maxsize=16)
+def _history_query(lookback: Lookback) -> tuple[sa.Select[Any], bool]:
+    """The history read for `lookback`, built once (building it each batch cost more than
+    running it): the accounts and the windows' starts are bound at each read; and whether
+    it has a banded window (`banded_from`)."""
+    columns = payments_table.c
+    wanted = columns.received_at >= sa.bindparam("recent_from")
+    bands = [
+        sa.and_(
+            columns.currency == floor.currency.code,
+            columns.instructed_minor >= floor.to_minor_units(ROUND_FLOOR),
+            columns.instructed_minor < threshold.to_minor_units(ROUND_CEILING),
+        )
+        for floor, threshold in lookback.bands
+    ]
+    banded = bool(bands) and lookback.banded > timedelta(0)
+    if banded:
+        since = columns.received_at >= sa.bindparam("banded_from")
+        wanted = sa.or_(wanted, sa.and_(since, sa.or_(*bands)))
+    query = sa.select(
+        columns.uetr,
+        columns.debtor_account,
+        columns.received_at,
+        columns.instructed,
+        columns.currency,
+        columns.usd_equivalent,
+        columns.mainland_fx,
+    ).where(
+        columns.debtor_account.in_(sa.bindparam("accounts", expanding=True)),
+        columns.status.in_([s.value for s in COUNTING]),
+        columns.usd_equivalent.is_not(None),
+        wanted,
+    )
+    return query, banded
 
 
 def due(connection: Connection, on: date, limit: int = 10_000) -> list[str]:
