@@ -72,6 +72,10 @@ class LedgerRepository(ABC):
 
     # -- the driver-specific parts ------------------------------------------------------
 
+    def release(self) -> None:  # noqa: B027 - most drivers have nothing to undo
+        """Undo what this repository changed on its connection, before the connection goes
+        back to the pool for other units of work."""
+
     @abstractmethod
     def encode_id(self, value: int) -> Any:
         """A 128-bit id as the driver binds it."""

@@ -113,7 +113,8 @@ class Ledger:
         self._accounts_as_of = -1
 
     def close(self) -> None:
-        """Give the connection back."""
+        """Give the connection back, as the pool lent it."""
+        self.repo.release()
         self._owner.close()
 
     def __enter__(self) -> Ledger:

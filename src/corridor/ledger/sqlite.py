@@ -29,8 +29,14 @@ class SqliteRepository(LedgerRepository):
     bind_mark = "?"
 
     def __init__(self, connection: sqlite3.Connection) -> None:
+        self._isolation_level = connection.isolation_level
         connection.isolation_level = None
         self.connection = connection
+
+    def release(self) -> None:
+        # The connection goes back to the store's pool: in autocommit mode still, the next
+        # `engine.begin()` to draw it would commit each statement on its own.
+        self.connection.isolation_level = self._isolation_level
 
     def encode_id(self, value: int) -> bytes:
         return value.to_bytes(16, "big")
