@@ -89,8 +89,9 @@ def create_app(
     settle_heap: bool = False,
 ) -> FastAPI:
     """The app over one store; `ops` started with the app and stopped with it. With
-    `settle_heap` (a server process: `corridor serve`, the API bench), what the started
-    app holds is frozen out of the cycle collector's reach (see `settle_the_heap`)."""
+    `settle_heap` (a server process: `corridor serve`, the API bench), the process's heap,
+    with what the started app has loaded, is frozen out of the cycle collector's reach
+    (see `corridor.runtime.settle_the_heap`)."""
     service = ops or Operations(engine)
 
     @asynccontextmanager

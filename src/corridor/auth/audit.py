@@ -118,8 +118,8 @@ def append(
 
 def append_all(connection: Connection, entries: list[dict[str, Any]]) -> list[AuditEntry]:
     """Add `entries` (each `append`'s fields), in order, at the end of the chain in the
-    caller's unit of work: the head read once and every row written in one statement (a
-    payment batch audits each of its creations)."""
+    caller's unit of work: the head read once, every row written by one executemany (a
+    payment batch audits each of its creations), all stamped with one time."""
     if not entries:
         return []
     _hold_head(connection)
@@ -176,11 +176,21 @@ def _hold_head(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def record(engine: Engine, **fields: Any) -> AuditEntry:
+def record(
+    engine: Engine,
+    *,
+    institution: str,
+    actor: str,
+    action: str,
+    target: str,
+    before: Any = None,
+    after: Any = None,
+) -> AuditEntry:
     """Append an entry in a transaction of its own (for actions whose own unit of work
     is another package's, such as the payments engine's); retried when two writers race
     for the same place in the chain."""
-    return record_all(engine, [fields])[0]
+    fields = {"institution": institution, "actor": actor, "action": action, "target": target}
+    return record_all(engine, [{**fields, "before": before, "after": after}])[0]
 
 
 def record_all(engine: Engine, entries: list[dict[str, Any]]) -> list[AuditEntry]:
