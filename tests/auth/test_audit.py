@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from itertools import pairwise
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -140,3 +141,12 @@ def test_an_entry_of_its_own_is_recorded_whole(engine: Engine) -> None:
     assert [e.seq for e in entries] == [1, 2]
     assert entries[1].prev_sha256 == entries[0].sha256
     assert audit.first_broken_link(engine) is None
+
+
+def test_an_entry_with_a_field_it_does_not_have_is_refused_and_nothing_written(
+    engine: Engine,
+) -> None:
+    good = {"institution": "ALBNGB2LXXX", "actor": "a@albion", "action": "x", "target": "t1"}
+    with pytest.raises(TypeError, match="'aftr'"):
+        audit.record_all(engine, [good, {**good, "aftr": {"status": "settled"}}])
+    assert audit.head(engine) == (0, audit.GENESIS)

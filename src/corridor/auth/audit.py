@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -42,6 +42,9 @@ audit_table = sa.Table(
     sa.Column("sha256", sa.String(64)),
 )
 _RETRIES = 5
+_FIELDS = frozenset({"institution", "actor", "action", "target", "before", "after"})
+"""What a caller says of an entry (`append`'s keywords)."""
+T = TypeVar("T")
 _CHAIN_LOCK = 0x436F7272_41756469  # PostgreSQL advisory lock key for the chain's head
 
 
@@ -133,6 +136,8 @@ def append_all(connection: Connection, entries: list[dict[str, Any]]) -> list[Au
     written: list[AuditEntry] = []
     rows: list[dict[str, Any]] = []
     for fields in entries:
+        if unknown := fields.keys() - _FIELDS:
+            raise TypeError(f"an audit entry has no field {sorted(unknown)[0]!r}")
         seq += 1
         institution, actor = fields["institution"], fields["actor"]
         action, target = fields["action"], fields["target"]
@@ -176,31 +181,25 @@ def _hold_head(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def record(
-    engine: Engine,
-    *,
-    institution: str,
-    actor: str,
-    action: str,
-    target: str,
-    before: Any = None,
-    after: Any = None,
-) -> AuditEntry:
-    """Append an entry in a transaction of its own (for actions whose own unit of work
-    is another package's, such as the payments engine's); retried when two writers race
-    for the same place in the chain."""
-    fields = {"institution": institution, "actor": actor, "action": action, "target": target}
-    return record_all(engine, [{**fields, "before": before, "after": after}])[0]
+def record(engine: Engine, **fields: Any) -> AuditEntry:
+    """Append an entry (`append`'s fields) in a transaction of its own, for actions whose
+    own unit of work is another package's, such as the payments engine's."""
+    return _in_own_transaction(engine, lambda connection: append(connection, **fields))
 
 
 def record_all(engine: Engine, entries: list[dict[str, Any]]) -> list[AuditEntry]:
-    """Append `entries` (each `append`'s fields), in order, in one transaction of their
-    own; retried whole when another writer (a thread, or another server process) took a
-    place in the chain first, which the store's unique `seq` reports."""
+    """Append `entries` (each `append`'s fields), in order, in one transaction of their own."""
+    return _in_own_transaction(engine, lambda connection: append_all(connection, entries))
+
+
+def _in_own_transaction(engine: Engine, write: Callable[[Connection], T]) -> T:
+    """`write` in a transaction of its own, retried whole when another writer (a thread,
+    or another server process) still took a place in the chain first, which the store's
+    unique `seq` reports."""
     for attempt in range(_RETRIES):
         try:
             with engine.begin() as connection:
-                return append_all(connection, entries)
+                return write(connection)
         except sa.exc.IntegrityError:
             if attempt == _RETRIES - 1:
                 raise

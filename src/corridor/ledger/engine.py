@@ -549,19 +549,19 @@ def _as_settled(t: Transfer, hold: Transfer) -> Transfer:
     # Built directly rather than by dataclasses.replace: every payment leg is posted, and
     # replace costs several times the constructor.
     return Transfer(
-        t.id,
-        hold.debit_account_id,
-        hold.credit_account_id,
-        (t.amount or hold.amount) if post else hold.amount,
-        hold.ledger,
-        hold.code,
-        t.flags,
-        t.pending_id,
-        t.timeout,
-        t.user_data_128 or hold.user_data_128,
-        t.user_data_64 or hold.user_data_64,
-        t.user_data_32 or hold.user_data_32,
-        t.timestamp,
+        id=t.id,
+        debit_account_id=hold.debit_account_id,
+        credit_account_id=hold.credit_account_id,
+        amount=(t.amount or hold.amount) if post else hold.amount,
+        ledger=hold.ledger,
+        code=hold.code,
+        flags=t.flags,
+        pending_id=t.pending_id,
+        timeout=t.timeout,
+        user_data_128=t.user_data_128 or hold.user_data_128,
+        user_data_64=t.user_data_64 or hold.user_data_64,
+        user_data_32=t.user_data_32 or hold.user_data_32,
+        timestamp=t.timestamp,
     )
 
 
